@@ -1,0 +1,84 @@
+"""Checks shared by the tests of task1.py and task2.py: each task file must pass all of them."""
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+DATASET_LINES = (REPO / "dataset.txt").read_text().splitlines(keepends=True)
+TEN_MINUTES = 600
+NO_SEEDS = re.compile(r"seed|random_state", re.IGNORECASE)
+
+
+def run_task(task, folder, timeout=TEN_MINUTES):
+    """Run REPO/<task>.py headless in `folder` (which holds its dataset.txt, if any)."""
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    start = time.time()
+    result = subprocess.run([sys.executable, str(REPO / f"{task}.py")], cwd=folder, env=environment,
+                            capture_output=True, text=True, timeout=timeout)
+    return result, time.time() - start
+
+
+def report_value(stdout, line):
+    """The number in the report line matching `line` (one group), among the last four lines."""
+    last_lines = stdout.splitlines()[-4:]
+    matches = [re.fullmatch(line, last_line) for last_line in last_lines]
+    assert any(matches), f"no line {line!r} among the last lines:\n{stdout[-2000:]}"
+    return float(next(match for match in matches if match).group(1))
+
+
+def dataset_with(folder, lines=DATASET_LINES, line_number=None, replace=None):
+    """Write a copy of dataset.txt into `folder`, with line `line_number` passed through `replace`."""
+    if line_number:
+        lines = lines[:line_number - 1] + [replace(lines[line_number - 1])] + lines[line_number:]
+    (folder / "dataset.txt").write_text("".join(lines))
+
+
+# name -> (how to put a broken dataset.txt in a folder, the one-line error it must give)
+BAD_INPUTS = {
+    "missing": (lambda folder: None,
+                r"dataset\.txt: cannot read the dataset: No such file or directory"),
+    "unreadable": (lambda folder: (folder / "dataset.txt").mkdir(),
+                   r"dataset\.txt: cannot read the dataset: Is a directory"),
+    "short row": (lambda folder: dataset_with(folder, line_number=42, replace=lambda line: line[:-2] + "\n"),
+                  r"dataset\.txt:42: expected 784 pixels, found 783"),
+    "bad pixel": (lambda folder: dataset_with(folder, line_number=7, replace=lambda line: line[:300] + "2" + line[301:]),
+                  r"dataset\.txt:7: pixels must be 0 or 1, found \['2'\]"),
+    "bad label": (lambda folder: dataset_with(folder, line_number=3, replace=lambda line: "10" + line[1:]),
+                  r"dataset\.txt:3: label '10' is not a digit 0-9"),
+    "too few rows": (lambda folder: dataset_with(folder, lines=DATASET_LINES[:-1]),
+                     r"dataset\.txt:4999: expected 5000 rows, found 4999"),
+}
+
+
+def check_bad_input(task, case, folder):
+    """The task exits 1 with one line on stderr naming the file and line, and writes nothing."""
+    make, message = BAD_INPUTS[case]
+    make(folder)
+    before = sorted(folder.iterdir())
+    result, _ = run_task(task, folder)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    # TensorFlow prints its own start-up log lines; ours must be the last line, and the only
+    # line that names the dataset.
+    assert re.fullmatch(message, result.stderr.splitlines()[-1]), result.stderr[-2000:]
+    assert sum("dataset.txt" in line for line in result.stderr.splitlines()) == 1, result.stderr
+    assert "Test accuracy" not in result.stdout
+    assert sorted(folder.iterdir()) == before, "the task wrote files on bad input"
+
+
+def check_import_runs_nothing(task, folder):
+    """`import <task>` runs no training and writes nothing."""
+    environment = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, "-c", f"import {task}"], cwd=folder, env=environment,
+                            capture_output=True, text=True, timeout=TEN_MINUTES)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == ""
+    assert list(folder.iterdir()) == []
+
+
+def check_no_seeds(task):
+    source = (REPO / f"{task}.py").read_text()
+    assert not NO_SEEDS.findall(source), f"{task}.py mentions {NO_SEEDS.findall(source)}"
