@@ -71,8 +71,10 @@ def main():
     x_train, x_test = pixels[:-TEST_ROWS], pixels[-TEST_ROWS:]
     labels_test = labels[-TEST_ROWS:]
     x_train, x_validation = x_train[:-VALIDATION_ROWS], x_train[-VALIDATION_ROWS:]
-    training_data = tf.data.Dataset.from_tensor_slices((x_train, x_train)).cache().shuffle(len(x_train)).batch(BATCH_SIZE)
-    validation_data = tf.data.Dataset.from_tensor_slices((x_validation, x_validation)).batch(VALIDATION_ROWS).cache()
+    training_data = (tf.data.Dataset.from_tensor_slices((x_train, x_train))
+                     .cache().shuffle(len(x_train)).batch(BATCH_SIZE))
+    validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
+                       .batch(VALIDATION_ROWS).cache())
 
     model = build_model(x_train.mean(axis=0))
     model.summary()

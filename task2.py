@@ -89,8 +89,10 @@ def main():
     digits = keras.utils.to_categorical(labels[:-TEST_ROWS], 10)
     x_train, x_validation = x_train[:-VALIDATION_ROWS], x_train[-VALIDATION_ROWS:]
     digits_train, digits_validation = digits[:-VALIDATION_ROWS], digits[-VALIDATION_ROWS:]
-    training_data = tf.data.Dataset.from_tensor_slices((x_train, digits_train)).cache().shuffle(len(x_train)).batch(BATCH_SIZE).map(shift)
-    validation_data = tf.data.Dataset.from_tensor_slices((x_validation, (x_validation, digits_validation))).batch(VALIDATION_ROWS).cache()
+    training_data = (tf.data.Dataset.from_tensor_slices((x_train, digits_train))
+                     .cache().shuffle(len(x_train)).batch(BATCH_SIZE).map(shift))
+    validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, (x_validation, digits_validation)))
+                       .batch(VALIDATION_ROWS).cache())
 
     model = build_model(x_train.mean(axis=0))
     model.summary()
