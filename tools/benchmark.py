@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 from task1 import TEST_ROWS, load_dataset  # noqa: E402  (the tasks' own loader and split)
 
 REPORT_LINE = re.compile(r"^([A-Z][A-Za-z ]+): ([\d.]+)(%| s)?$")
+UNITS = {"%": " (%)", " s": " (s)", None: ""}
 
 
 def reference_figures():
@@ -45,23 +46,44 @@ def reference_figures():
     return figures
 
 
-def run_once(task):
-    """Run TASK.py once; return its report numbers and the whole-script wall time."""
+def run_once(task, figure_to=None):
+    """Run TASK.py once; return its report numbers and the whole-script wall time.
+    With figure_to, keep the run's figure there."""
     with tempfile.TemporaryDirectory() as folder:
         shutil.copy(REPO / "dataset.txt", folder)
         start = time.time()
         result = subprocess.run([sys.executable, str(REPO / f"{task}.py")], cwd=folder,
                                 env=dict(os.environ, MPLBACKEND="Agg"), capture_output=True, text=True)
         wall_time = time.time() - start
-    if result.returncode != 0:
-        sys.exit(f"{task}.py failed:\n{result.stderr[-3000:]}")
+        if result.returncode != 0:
+            sys.exit(f"{task}.py failed:\n{result.stderr[-3000:]}")
+        if figure_to:
+            shutil.copy(pathlib.Path(folder) / f"{task}.png", figure_to)
     report = {}
     for line in result.stdout.splitlines()[-5:]:
         match = REPORT_LINE.match(line)
         if match:
-            report[f"{match.group(1)}{' (s)' if match.group(3) == ' s' else ' (%)' if match.group(3) else ''}"] = float(match.group(2))
+            report[match.group(1) + UNITS[match.group(3)]] = float(match.group(2))
     report["Whole script (s)"] = wall_time
+    print(f"{task}: " + ", ".join(f"{key} {value:.6g}" for key, value in report.items()), file=sys.stderr, flush=True)
     return report
+
+
+def formatted(key, value):
+    return f"{value:.{2 if '%' in key else 1 if '(s)' in key else 0}f}"
+
+
+def markdown_tables(references, results):
+    """The reference figures, then a min/median/max table for each task's runs."""
+    lines = ["| reference on the same split | value |", "| --- | --- |"]
+    lines += [f"| {name} | {value:.2f}% |" for name, value in references.items()]
+    for task, runs in results.items():
+        lines += ["", f"| {task}, {len(runs)} runs | min | median | max |", "| --- | --- | --- | --- |"]
+        for key in runs[0]:
+            values = [run[key] for run in runs]
+            summary = (min(values), statistics.median(values), max(values))
+            lines.append(f"| {key} | " + " | ".join(formatted(key, value) for value in summary) + " |")
+    return "\n".join(lines)
 
 
 def main():
@@ -69,23 +91,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("tasks", nargs="*", default=["task1", "task2"])
     arguments = parser.parse_args()
-
-    print("| reference on the same split | value |\n| --- | --- |")
-    for name, value in reference_figures().items():
-        print(f"| {name} | {value:.2f}% |")
-    for task in arguments.tasks:
-        runs = []
-        for number in range(1, arguments.runs + 1):
-            runs.append(run_once(task))
-            print(f"{task} run {number}: " + ", ".join(f"{key} {value:.6g}" for key, value in runs[-1].items()),
-                  file=sys.stderr, flush=True)
-        print(f"\n| {task}, {arguments.runs} runs | min | median | max |\n| --- | --- | --- | --- |")
-        for key in runs[0]:
-            values = [run[key] for run in runs]
-            decimals = 2 if "%" in key else 1 if "(s)" in key else 0
-            print(f"| {key} | " + " | ".join(f"{value:.{decimals}f}" for value in
-                                            (min(values), statistics.median(values), max(values))) + " |")
-    sys.stdout.flush()
+    results = {task: [run_once(task) for _ in range(arguments.runs)] for task in arguments.tasks}
+    print(markdown_tables(reference_figures(), results))
 
 
 if __name__ == "__main__":
