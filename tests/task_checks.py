@@ -1,10 +1,19 @@
-"""Checks shared by the tests of task1.py and task2.py: each task file must pass all of them."""
+"""Tests that task1.py and task2.py must both pass.
+
+A test module imports them with its own `task` (the script's name) and `model` (its built model)
+fixtures, and pytest runs them there for that task.
+"""
+import importlib
 import os
 import pathlib
 import re
 import subprocess
 import sys
+import shutil
 import time
+
+import numpy as np
+import pytest
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 DATASET_LINES = (REPO / "dataset.txt").read_text().splitlines(keepends=True)
@@ -53,12 +62,45 @@ BAD_INPUTS = {
 }
 
 
-def check_bad_input(task, case, folder):
+@pytest.fixture(scope="module")
+def model(task):
+    return importlib.import_module(task).build_model(np.full(784, 0.5, dtype=np.float32))
+
+
+def test_thought_vector_is_256_tanh(model):
+    layer = model.get_layer("thought_vector")
+    assert layer.units == 256
+    assert layer.get_config()["activation"] == "tanh"
+
+
+def test_generator_output_is_784_sigmoid(model):
+    layer = model.get_layer("reconstruction")
+    assert layer.units == 784
+    assert layer.get_config()["activation"] == "sigmoid"
+
+
+def test_no_seeds(task):
+    source = (REPO / f"{task}.py").read_text()
+    assert not NO_SEEDS.findall(source), f"{task}.py mentions {NO_SEEDS.findall(source)}"
+
+
+def test_import_runs_nothing(task, tmp_path):
+    """`import <task>` runs no training and writes nothing."""
+    environment = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
+    result = subprocess.run([sys.executable, "-c", f"import {task}"], cwd=tmp_path, env=environment,
+                            capture_output=True, text=True, timeout=TEN_MINUTES)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_input(task, case, tmp_path):
     """The task exits 1 with one line on stderr naming the file and line, and writes nothing."""
     make, message = BAD_INPUTS[case]
-    make(folder)
-    before = sorted(folder.iterdir())
-    result, _ = run_task(task, folder)
+    make(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    result, _ = run_task(task, tmp_path)
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     # TensorFlow prints its own start-up log lines; ours must be the last line, and the only
@@ -66,19 +108,33 @@ def check_bad_input(task, case, folder):
     assert re.fullmatch(message, result.stderr.splitlines()[-1]), result.stderr[-2000:]
     assert sum("dataset.txt" in line for line in result.stderr.splitlines()) == 1, result.stderr
     assert "Test accuracy" not in result.stdout
-    assert sorted(folder.iterdir()) == before, "the task wrote files on bad input"
+    assert sorted(tmp_path.iterdir()) == before, "the task wrote files on bad input"
 
 
-def check_import_runs_nothing(task, folder):
-    """`import <task>` runs no training and writes nothing."""
-    environment = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, "-c", f"import {task}"], cwd=folder, env=environment,
-                            capture_output=True, text=True, timeout=TEN_MINUTES)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout == ""
-    assert list(folder.iterdir()) == []
+@pytest.fixture(scope="module")
+def run(task, tmp_path_factory):
+    """One whole run of the task, headless, on a copy of dataset.txt: (stdout, wall time, folder)."""
+    folder = tmp_path_factory.mktemp(task)
+    shutil.copy(REPO / "dataset.txt", folder)
+    result, wall_time = run_task(task, folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout, wall_time, folder
 
 
-def check_no_seeds(task):
-    source = (REPO / f"{task}.py").read_text()
-    assert not NO_SEEDS.findall(source), f"{task}.py mentions {NO_SEEDS.findall(source)}"
+def test_end_to_end_accuracy_meets_the_brief(run):
+    assert report_value(run[0], r"Test accuracy: (\d+\.\d\d)%") >= 97.0
+
+
+def test_end_to_end_duration_under_ten_minutes(run):
+    stdout, wall_time, _ = run
+    assert 0 < report_value(stdout, r"Duration: (\d+\.\d) s") < TEN_MINUTES
+    assert wall_time < TEN_MINUTES
+
+
+def test_end_to_end_parameters_are_the_models(run, model):
+    assert report_value(run[0], r"Parameters: (\d+)") == model.count_params()
+
+
+def test_end_to_end_writes_the_figure(task, run):
+    assert (run[2] / f"{task}.png").read_bytes().startswith(b"\x89PNG")
+    assert f"Charts saved to {task}.png" in run[0]
