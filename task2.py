@@ -43,7 +43,7 @@ PATIENCE = 20  # epochs without a better validation loss before training stops e
 BATCHES_PER_CALL = 50  # steps_per_execution: the epochs are short, the per-call overhead is not
 CLASSIFIER_HIDDEN_UNITS = 256  # a ReLU layer between the thought vector and the softmax
 CLASSIFIER_DROPOUT_RATE = 0.3
-CLASSIFICATION_WEIGHT = 0.1  # of the classifier's loss; more costs pixels, less costs digits
+CLASSIFICATION_WEIGHT = 0.03  # of the classifier's loss; more costs pixels, less costs digits
 LABEL_SMOOTHING = 0.1  # keeps the classifier from overconfidence, which overfits it early
 
 

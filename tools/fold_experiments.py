@@ -1,7 +1,8 @@
 """The held-out-fold experiments behind the task scripts' hyperparameters, rerunnable.
 
 Usage: python tools/fold_experiments.py [--runs N] [--output FILE] [TASK ...]
-       (default: --runs 3 --output report/fold_experiments.json task1 task2)
+       (default: --runs 3 --output report/fold_experiments.json task1 task2; the output keeps the
+       records of the tasks not named, so that one task's experiments can be rerun alone)
 
 The test rows (the last 1,000) are never touched. Each experiment trains the task's own model with
 the task's own code (build_model and train from task1.py or task2.py), its constants changed as the
@@ -47,8 +48,8 @@ EXPERIMENTS = [
     ("task2", "as in task2.py", {}),
     ("task2", "no shift augmentation", {"MAX_SHIFT": 0}),
     ("task2", "classifier hidden layer of 128", {"CLASSIFIER_HIDDEN_UNITS": 128}),
-    ("task2", "classification weight 0.03", {"CLASSIFICATION_WEIGHT": 0.03}),
-    ("task2", "classification weight 0.2", {"CLASSIFICATION_WEIGHT": 0.2}),
+    ("task2", "classification weight 0.01", {"CLASSIFICATION_WEIGHT": 0.01}),
+    ("task2", "classification weight 0.1", {"CLASSIFICATION_WEIGHT": 0.1}),
     ("task2", "no label smoothing", {"LABEL_SMOOTHING": 0.0}),
     ("task2", "thought-vector dropout 0.2", {"DROPOUT_RATE": 0.2}),
     ("task2", "100 epochs", {"EPOCHS": 100}),
@@ -97,16 +98,18 @@ def main():
     parser.add_argument("tasks", nargs="*", default=["task1", "task2"])
     arguments = parser.parse_args()
     pixels, labels = task1.load_dataset(task1.DATASET)
-    records = []
+    kept = json.loads(arguments.output.read_text())["experiments"] if arguments.output.exists() else []
+    records = [record for record in kept if record["task"] not in arguments.tasks]
     for task_name, tried, changes in EXPERIMENTS:
         if task_name in arguments.tasks:
             scores = experiment(importlib.import_module(task_name), changes, arguments.runs, pixels, labels)
-            records.append({"task": task_name, "tried": tried, "changes": changes, "runs": arguments.runs, **scores})
+            records.append({"task": task_name, "tried": tried, "changes": changes, "runs": arguments.runs,
+                            "date": datetime.date.today().isoformat(), "python": platform.python_version(),
+                            **scores})
             print(task_name, tried, {key: round(value["median"], 3) for key, value in scores.items()}, flush=True)
     arguments.output.parent.mkdir(exist_ok=True)
     arguments.output.write_text(json.dumps({
-        "command": "python tools/fold_experiments.py " + " ".join(sys.argv[1:]),
-        "date": datetime.date.today().isoformat(), "python": platform.python_version(),
+        "command": "python tools/fold_experiments.py",
         "fit rows": "0-2999", "early-stopping rows": "3000-3499", "scored rows": "3500-3999",
         "experiments": records}, indent=1) + "\n")
     print(f"wrote {arguments.output}")
