@@ -10,7 +10,8 @@ import pathlib
 import sys
 import time
 
-# Before TensorFlow loads: keep its start-up log lines (oneDNN, CPU features) off the console.
+# Before TensorFlow loads: keep its start-up notices off the console. The oneDNN notice ignores the log
+# level, so oneDNN's custom operations are turned off too; for this model that measured no slower.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
