@@ -1,36 +1,91 @@
-"""assignment2.pdf and the README's results, as tools/make_report.py writes them."""
-import pathlib
+"""assignment2.pdf and the README's results, as tools/make_report.py builds them from report/*.json."""
+import json
 import re
 
 import pypdf
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+from benchmark import REPO, formatted
+from make_report import PDF, README, RESULTS, RESULTS_BLOCK, build, readme_results
+
+SECTIONS = ["Task 1: Autoencoder", "Task 2: Multi-task learning", "Results against the references",
+            "A closer look at the test digits", "The exploration behind the design"]
 
 
 @pytest.fixture(scope="module")
-def pages():
-    return pypdf.PdfReader(REPO / "assignment2.pdf").pages
+def results():
+    return json.loads(RESULTS.read_text())
 
 
-@pytest.mark.parametrize("title", ["Task 1: Autoencoder: charts", "Task 2: Multi-task learning: charts"])
-def test_pdf_has_a_page_per_task_with_its_charts(pages, title):
-    task_pages = [page for page in pages if title in page.extract_text()]
-    assert len(task_pages) == 1
-    assert len(task_pages[0].images) >= 1
+@pytest.fixture(scope="module")
+def text():
+    return " ".join(page.extract_text() for page in pypdf.PdfReader(PDF).pages)
 
 
-@pytest.mark.parametrize("task", ["task1", "task2"])
-def test_pdf_quotes_the_report_of_the_run_it_shows(pages, task):
-    text = "".join(page.extract_text() for page in pages)
-    assert re.search(rf"{task}\.py, run 1 of \d+:\s*Test accuracy \(%\): \d+\.\d\d", text)
+def test_pdf_is_at_most_8_pages_and_under_2_mb():
+    assert len(pypdf.PdfReader(PDF).pages) <= 8
+    assert PDF.stat().st_size < 2 * 1024 * 1024
 
 
-def test_readme_has_the_results_table_and_charts():
-    readme = (REPO / "README.md").read_text()
-    results = re.search(r"<!-- results -->\n(.*?)<!-- /results -->", readme, re.DOTALL).group(1)
+def test_pdf_has_its_sections_in_order(text):
+    positions = [text.find(section) for section in SECTIONS]
+    assert -1 not in positions, [section for section, position in zip(SECTIONS, positions) if position == -1]
+    assert positions == sorted(positions)
+
+
+def test_pdf_shows_the_charts_of_both_tasks():
+    images = [image for page in pypdf.PdfReader(PDF).pages for image in page.images]
+    assert len(images) >= 3  # task1's figure, task2's figure, the worst reconstructions
+
+
+def test_pdf_quotes_the_numbers_of_its_json(text, results):
+    for task, data in results["tasks"].items():
+        for key, value in data["runs"][0].items():  # the run whose figure the PDF shows
+            assert formatted(key, value) in text.replace(",", ""), (task, key)
+        median = data["summary"]["Test accuracy (%)"]["median"]
+        assert f"{median:.2f}" in text, task
+    assert f"{results['analysis']['task2']['Test classification accuracy (%)']:.2f}" in text
+
+
+def test_every_decimal_number_in_the_pdf_comes_from_the_json(text, results):
+    """No measured number is typed into the report: each decimal the PDF shows is one of the JSON files'."""
+    record = json.loads((REPO / "report" / "exploration_record.json").read_text())
+    known = set()
+
+    def collect(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            known.update(f"{value:.{decimals}f}" for decimals in range(4))
+            known.update(f"{100 - value:.{decimals}f}" for decimals in range(4))  # error rates
+            known.add(str(value))
+        elif isinstance(value, str):
+            known.update(re.findall(r"\d+(?:\.\d+)+", value))
+    collect(results)
+    collect(record)
+    shown = re.findall(r"(?<![\d.])\d+\.\d+(?:\.\d+)*", text.replace(",", ""))
+    assert shown, "no decimal number found in the PDF text"
+    unknown = sorted(set(shown) - known)
+    assert not unknown, f"numbers in the PDF that no JSON holds: {unknown}"
+
+
+def test_build_from_json_reproduces_the_committed_pdf_and_readme(results, tmp_path, text):
+    readme = tmp_path / "README.md"
+    readme.write_text(README.read_text())
+    build(results, pdf=tmp_path / "assignment2.pdf", readme=readme)
+    rebuilt = " ".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / "assignment2.pdf").pages)
+    assert rebuilt == text
+    assert readme.read_text() == README.read_text()
+
+
+def test_readme_results_block_is_the_json_s(results):
+    block = RESULTS_BLOCK.search(README.read_text())
+    assert block and block.group(0) == block.group(1) + readme_results(results) + block.group(2)
     for task in ("task1", "task2"):
-        assert re.search(rf"^\| {task}, \d+ runs \| min \| median \| max \|$", results, re.MULTILINE)
-        assert f"![task {task[-1]} charts](docs/{task}.png)" in results
+        assert re.search(rf"^\| {task}, \d+ runs \| min \| median \| max \|$", block.group(0), re.MULTILINE)
+        assert f"![task {task[-1]} charts](docs/{task}.png)" in block.group(0)
         assert (REPO / "docs" / f"{task}.png").read_bytes().startswith(b"\x89PNG")
-    assert re.search(r"^\| Test accuracy \(%\) \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \|$", results, re.MULTILINE)
