@@ -3,15 +3,13 @@
 Usage: python tools/benchmark.py [--runs N] [TASK ...]     (default: --runs 3 task1 task2)
 
 Each run copies TASK.py and dataset.txt into a fresh temporary folder and runs it there, headless.
-Right before each run, the benchmark times the *reference epoch*: the median wall time of one
-epoch of a plain Keras autoencoder (Dense(256, tanh) -> Dense(784, sigmoid), Adam, binary
-cross-entropy, batch 256, 3,500 rows of random 0/1 pixels, cached tf.data, steps_per_execution=50),
-after 3 warm-up epochs. Seconds on a shared machine vary up to 2x between runs; durations in
-reference epochs compare across machines and runs. The table gives min / median / max over the
-runs of every number in the report lines, the durations in both units and the whole-script wall
-time. The reference figures on the same split (fitted on the first 4,000 rows only, scored on the
-last 1,000) come first: PCA reconstruction accuracy for the pixels, and scikit-learn's defaults
-for classifying the digits from the raw pixels.
+Right before each run, tools/reference_epoch.py times the *reference epoch* in a process of its own:
+one epoch of a plain Keras autoencoder (see that file). Seconds on a shared machine vary up to 2x
+between runs; durations in reference epochs compare across machines and runs. The table gives
+min / median / max over the runs of every number in the report lines, the durations in both units
+and the whole-script wall time. The reference figures on the same split (fitted on the first 4,000
+rows only, scored on the last 1,000) come first: PCA reconstruction accuracy for the pixels, and
+scikit-learn's defaults for classifying the digits from the raw pixels.
 """
 import argparse
 import os
@@ -34,15 +32,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from task1 import TEST_ROWS, load_dataset  # noqa: E402  (the tasks' own loader and split)
 
-# isort: split
-import tensorflow as tf  # noqa: E402  (after task1, which quietens TensorFlow's start-up log lines)
-from tensorflow import keras  # noqa: E402
-
 # The report lines that the task scripts print last: "Name: number" with an optional % or s.
 REPORT_LINE = re.compile(r"^(Test accuracy|Test classification accuracy|Duration|Parameters): (\d+(?:\.\d+)?)(%| s)?$",
                          re.MULTILINE)
 UNITS = {"%": " (%)", " s": " (s)", "": ""}
-REFERENCE_EPOCH_ROWS, REFERENCE_WARMUP_EPOCHS, REFERENCE_TIMED_EPOCHS = 3500, 3, 10
 
 
 def report_numbers(stdout):
@@ -63,18 +56,10 @@ def run_task(task, folder, cwd=None, timeout=None, arguments=None):
 
 
 def reference_epoch():
-    """Median seconds of one epoch of the plain reference autoencoder (see the module's docstring)."""
-    images = np.random.default_rng().integers(0, 2, size=(REFERENCE_EPOCH_ROWS, 784)).astype(np.float32)
-    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256, activation="tanh"),
-                              keras.layers.Dense(784, activation="sigmoid")])
-    model.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy", steps_per_execution=50)
-    data = tf.data.Dataset.from_tensor_slices((images, images)).cache().shuffle(len(images)).batch(256)
-    starts, ends = [], []
-    timer = keras.callbacks.LambdaCallback(on_epoch_begin=lambda epoch, logs: starts.append(time.perf_counter()),
-                                           on_epoch_end=lambda epoch, logs: ends.append(time.perf_counter()))
-    model.fit(data, epochs=REFERENCE_WARMUP_EPOCHS + REFERENCE_TIMED_EPOCHS, callbacks=[timer], verbose=0,
-              shuffle=False)
-    return statistics.median(end - start for start, end in list(zip(starts, ends))[REFERENCE_WARMUP_EPOCHS:])
+    """Seconds of one reference epoch, timed by tools/reference_epoch.py in a fresh process."""
+    result = subprocess.run([sys.executable, str(REPO / "tools" / "reference_epoch.py")], capture_output=True,
+                            text=True, check=True)
+    return float(result.stdout)
 
 
 def reference_figures():

@@ -13,7 +13,9 @@ tools/fold_experiments.py (report/fold_experiments.json); report/assignment2.typ
 from there and the typst package compiles it. No number in the PDF is typed by hand.
 """
 import argparse
+import contextlib
 import datetime
+import io
 import json
 import os
 import pathlib
@@ -29,7 +31,6 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 import numpy as np  # noqa: E402
 import typst  # noqa: E402
 
-import benchmark  # noqa: E402
 from benchmark import REPO, formatted, markdown_tables, reference_figures, run_once, summary  # noqa: E402
 
 # isort: split
@@ -39,6 +40,8 @@ import task2  # noqa: E402
 # isort: split
 import tensorflow as tf  # noqa: E402  (after task1, which quietens TensorFlow's start-up log lines)
 from tensorflow import keras  # noqa: E402
+
+import reference_epoch  # noqa: E402  (for its constants)
 
 DOCS = REPO / "docs"
 REPORT = REPO / "report"
@@ -78,11 +81,12 @@ def trained_on_the_split(task):
         task.ROWS - task.TEST_ROWS - task.VALIDATION_ROWS, task.ROWS - task.TEST_ROWS])
     x_train, x_validation = pixels[train_rows], pixels[validation_rows]
     model = task.build_model(x_train.mean(axis=0), steps_per_epoch=-(-len(x_train) // task.BATCH_SIZE))
-    if task is task1:
-        task.train(model, x_train, x_validation)
-    else:
-        digits = keras.utils.to_categorical(labels, task.DIGITS)
-        task.train(model, x_train, digits[train_rows], x_validation, digits[validation_rows])
+    with contextlib.redirect_stdout(io.StringIO()):  # the per-epoch lines
+        if task is task1:
+            task.train(model, x_train, x_validation)
+        else:
+            digits = keras.utils.to_categorical(labels, task.DIGITS)
+            task.train(model, x_train, digits[train_rows], x_validation, digits[validation_rows])
     return model, pixels[test_rows], labels[test_rows]
 
 
@@ -139,7 +143,7 @@ def run_everything(runs):
     references = {name: round(value, 2) for name, value in reference_figures().items()}
     return {"date": datetime.date.today().isoformat(), "command": f"python tools/make_report.py --runs {runs}",
             "runs": runs, "machine": machine(), "settings": {"task1": settings(task1), "task2": settings(task2),
-                                                 "benchmark": settings(benchmark)},
+                                                 "reference epoch": settings(reference_epoch)},
             "references": references, "tasks": tasks,
             "analysis": analysis(), "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
 
