@@ -58,16 +58,23 @@ EXPERIMENTS = [
 ]
 
 
-def fold_run(task, pixels, labels):
-    """Train the task's model once on the fold; return its scores on the held-out rows."""
-    x_fit, x_stop, x_score = (pixels[list(rows)] for rows in (FIT_ROWS, STOP_ROWS, SCORE_ROWS))
-    model = task.build_model(x_fit.mean(axis=0), steps_per_epoch=-(-len(x_fit) // task.BATCH_SIZE))
+def train_quietly(task, pixels, labels, train_rows, validation_rows):
+    """Build and train the task's model with its own code on the given rows; return it and its history."""
+    x_train, x_validation = pixels[train_rows], pixels[validation_rows]
+    model = task.build_model(x_train.mean(axis=0), steps_per_epoch=-(-len(x_train) // task.BATCH_SIZE))
     with contextlib.redirect_stdout(io.StringIO()):  # the per-epoch lines
         if task.__name__ == "task1":
-            history, duration = task.train(model, x_fit, x_stop)
+            history, duration = task.train(model, x_train, x_validation)
         else:
             digits = keras.utils.to_categorical(labels, task.DIGITS)
-            history, duration = task.train(model, x_fit, digits[list(FIT_ROWS)], x_stop, digits[list(STOP_ROWS)])
+            history, duration = task.train(model, x_train, digits[train_rows], x_validation, digits[validation_rows])
+    return model, history, duration
+
+
+def fold_run(task, pixels, labels):
+    """Train the task's model once on the fold; return its scores on the held-out rows."""
+    model, history, duration = train_quietly(task, pixels, labels, list(FIT_ROWS), list(STOP_ROWS))
+    x_score = pixels[list(SCORE_ROWS)]
     predictions = model.predict(x_score, verbose=0)
     scores = {"epochs": len(history["loss"]), "training seconds": duration}
     if task.__name__ == "task1":

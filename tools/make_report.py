@@ -13,9 +13,7 @@ tools/fold_experiments.py (report/fold_experiments.json); report/assignment2.typ
 from there and the typst package compiles it. No number in the PDF is typed by hand.
 """
 import argparse
-import contextlib
 import datetime
-import io
 import json
 import os
 import pathlib
@@ -42,6 +40,7 @@ import tensorflow as tf  # noqa: E402  (after task1, which quietens TensorFlow's
 from tensorflow import keras  # noqa: E402
 
 import reference_epoch  # noqa: E402  (for its constants)
+from fold_experiments import train_quietly  # noqa: E402
 
 DOCS = REPO / "docs"
 REPORT = REPO / "report"
@@ -79,14 +78,7 @@ def trained_on_the_split(task):
     pixels, labels = task.load_dataset(task.DATASET)
     train_rows, validation_rows, test_rows = np.split(np.arange(task.ROWS), [
         task.ROWS - task.TEST_ROWS - task.VALIDATION_ROWS, task.ROWS - task.TEST_ROWS])
-    x_train, x_validation = pixels[train_rows], pixels[validation_rows]
-    model = task.build_model(x_train.mean(axis=0), steps_per_epoch=-(-len(x_train) // task.BATCH_SIZE))
-    with contextlib.redirect_stdout(io.StringIO()):  # the per-epoch lines
-        if task is task1:
-            task.train(model, x_train, x_validation)
-        else:
-            digits = keras.utils.to_categorical(labels, task.DIGITS)
-            task.train(model, x_train, digits[train_rows], x_validation, digits[validation_rows])
+    model, _, _ = train_quietly(task, pixels, labels, train_rows, validation_rows)
     return model, pixels[test_rows], labels[test_rows]
 
 
