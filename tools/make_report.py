@@ -73,6 +73,11 @@ def rounded_summary(key, values):
     return {name: float(formatted(key, value)) for name, value in summary(values).items()}
 
 
+def rounded_numbers(numbers):
+    """The analysis numbers at the two decimals the report shows."""
+    return {key: round(value, 2) if isinstance(value, float) else value for key, value in numbers.items()}
+
+
 def trained_on_the_split(task):
     """Train the task's model as its main() does (same rows, same code); return it and the test rows."""
     pixels, labels = task.load_dataset(task.DATASET)
@@ -118,10 +123,6 @@ def settings(task):
     """The task's hyperparameters and sizes: its upper-case number constants, as the report quotes them."""
     return {name: value for name, value in vars(task).items()
             if name.isupper() and isinstance(value, (int, float)) and not isinstance(value, bool)}
-
-
-def rounded_numbers(numbers):
-    return {key: round(value, 2) if isinstance(value, float) else value for key, value in numbers.items()}
 
 
 def run_everything(runs):
