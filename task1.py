@@ -1,10 +1,12 @@
 """Task 1: a simple autoencoder that regenerates MNIST handwritten digits.
 
-Run this script from any folder: it reads the dataset.txt beside it, trains the model, prints its
-report (test accuracy, duration, parameter count) and shows its charts, which it also saves beside
-itself as a PNG of the same name: learning curves, a T-SNE map of the thought vectors, some
-reconstructions, and digits that the decoder generates from thought vectors no image gave it.
+Run this script from any folder: it reads the dataset.txt (training) and test.txt (test) beside it,
+trains the model, prints its report (test accuracy, duration, parameter count) and shows the course's
+charts: "Training progress", "Generated images" (with the report beside them) and "Thought vectors"
+(T-SNE), plus digits the decoder generates from thought vectors that no image gave it. The figure is
+also saved beside the script as a PNG of the same name.
 """
+import math
 import os
 import pathlib
 import sys
@@ -20,56 +22,66 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from sklearn.manifold import TSNE  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
 from tensorflow import keras  # noqa: E402
 
 SCRIPT = pathlib.Path(__file__).resolve()
 DATASET = SCRIPT.with_name("dataset.txt")  # beside this script, whatever folder it is run from
+TEST_SET = SCRIPT.with_name("test.txt")
 FIGURE = SCRIPT.with_suffix(".png")  # task1.png beside task1.py
-SIDE = 28  # each digit is a SIDE x SIDE bitmap, stored row by row
+SIDE = 28  # each digit is a SIDE x SIDE bitmap
 PIXELS = SIDE * SIDE
 DIGITS = 10  # the classes 0-9
-ROWS, TEST_ROWS = 5000, 1000  # the last 1,000 rows are the test set
-STRIP_LENGTH = 20  # digits per row of the figure's digit strips
+PROGRESS_ROWS = 10  # rows of the training progress table printed while training
 
-# Hyperparameters, chosen on held-out training rows (tools/fold_experiments.py), never on the test set.
-VALIDATION_ROWS = 500  # the last 500 training rows; balanced, as rows cycle through the digits
+# Hyperparameters, chosen on folds of dataset.txt (tools/fold_experiments.py), never on the test set.
+VALIDATION_FRACTION = 0.1  # of each digit's images in dataset.txt, held out for early stopping
 THOUGHT_VECTOR_SIZE = 256
 DROPOUT_RATE = 0.1  # on the thought vector: the decoder must not rely on any one unit
 MAX_SHIFT = 1  # pixels each way a training image is moved: a cheap, label-preserving augmentation
 PEAK_LEARNING_RATE = 0.02
 WARMUP_EPOCHS = 5  # of the learning-rate schedule (see build_model)
-EPOCHS = 80
+EPOCHS = 300  # passes over the training images
+EPOCHS_PER_CHECK = 5  # between validations: each check costs Keras a fixed overhead, as long as an epoch
 BATCH_SIZE = 256
-PATIENCE = 20  # epochs without a better validation loss before training stops early
-BATCHES_PER_CALL = 50  # steps_per_execution: the epochs are short, the per-call overhead is not
+PATIENCE = 10  # checks without a better validation loss before training stops early
 
 
-def load_dataset(path):
-    """Return (pixels, labels) from dataset.txt, or exit with a one-line error naming the line."""
+def load_digits(path):
+    """Return (images, labels) from a file of the course's format, or exit with a one-line error naming
+    the file and line. Each line: the digit, a TAB, then 28 rows of 28 pixels 0/1 joined by '-'."""
     try:
-        with open(path, encoding="ascii", errors="replace") as file:
-            lines = file.read().splitlines()
+        with open(path, encoding="ascii", errors="replace") as file:  # any line ending: \n or \r\n
+            text = file.read()
     except OSError as error:
-        sys.exit(f"{path}: cannot read the dataset: {error.strerror}")
-    if not lines:
-        sys.exit(f"{path}: the file is empty; expected {ROWS} rows")
+        sys.exit(f"{path}: cannot read the file: {error.strerror}")
+    if not text.strip():
+        sys.exit(f"{path}: the file is empty")
+    if text.startswith("\ufffd"):  # undecodable bytes: a UTF-8 byte-order mark, say
+        sys.exit(f"{path}:1: starts with bytes that are not ASCII (a byte-order mark?); save it as plain ASCII")
+    lines = text.rstrip("\n").split("\n")
     for number, line in enumerate(lines, 1):
-        label, _, bits = line.partition(" ")
-        if number == 1 and label.startswith("\ufffd"):  # undecodable bytes: a UTF-8 byte-order mark, say
-            sys.exit(f"{path}:1: starts with bytes that are not ASCII (a byte-order mark?); save it as plain ASCII")
+        label, tab, image = line.partition("\t")
+        if not tab:
+            sys.exit(f"{path}:{number}: no TAB between the digit and the image: {line[:20]!r}...")
         if label not in [str(digit) for digit in range(DIGITS)]:
-            sys.exit(f"{path}:{number}: label {label!r} is not a digit 0-9")
-        if len(bits) != PIXELS:
-            sys.exit(f"{path}:{number}: expected {PIXELS} pixels, found {len(bits)}")
-        bad_pixels = set(bits) - {"0", "1"}
+            sys.exit(f"{path}:{number}: label {label[:20]!r} is not a digit 0-9")
+        rows = image.split("-")
+        if len(rows) != SIDE:
+            sys.exit(f"{path}:{number}: expected {SIDE} image rows joined by '-', found {len(rows)}")
+        for row_number, row in enumerate(rows, 1):
+            if len(row) != SIDE:
+                sys.exit(f"{path}:{number}: image row {row_number} has {len(row)} pixels, expected {SIDE}")
+        bad_pixels = set(image) - {"0", "1", "-"}
         if bad_pixels:
-            sys.exit(f"{path}:{number}: pixels must be 0 or 1, found {sorted(bad_pixels)}")
-    if len(lines) != ROWS:
-        sys.exit(f"{path}:{len(lines)}: expected {ROWS} rows, found {len(lines)}")
+            sys.exit(f"{path}:{number}: pixels must be 0 or 1, found {sorted(bad_pixels)[:5]}")
     labels = np.array([int(line[0]) for line in lines])
+    missing = sorted(set(range(DIGITS)) - set(labels))
+    if missing:
+        sys.exit(f"{path}: no image of digit {', '.join(map(str, missing))}; every digit 0-9 must be there")
     # All the pixel characters as one byte string; minus the byte of "0", each "0"/"1" becomes 0/1.
-    bits = np.frombuffer("".join(line[2:] for line in lines).encode("ascii"), dtype=np.uint8) - ord("0")
-    return bits.reshape(ROWS, PIXELS).astype(np.float32), labels
+    bits = np.frombuffer("".join(line[2:].replace("-", "") for line in lines).encode("ascii"), dtype=np.uint8)
+    return (bits - ord("0")).reshape(len(lines), PIXELS).astype(np.float32), labels
 
 
 def shift(images):
@@ -102,89 +114,120 @@ def build_model(pixel_mean, steps_per_epoch):
     learning_rate = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, decay_steps=(EPOCHS - WARMUP_EPOCHS) * steps_per_epoch,
         warmup_target=PEAK_LEARNING_RATE, warmup_steps=WARMUP_EPOCHS * steps_per_epoch)
+    # All the steps between two checks run in one call: the steps are short, the per-call overhead is not.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  steps_per_execution=BATCHES_PER_CALL)
+                  steps_per_execution=EPOCHS_PER_CHECK * steps_per_epoch)
     return model
 
 
-def train(model, x_train, x_validation):
-    """Fit on moved training images, stopping early on the validation loss; return (history, seconds)."""
+def print_progress(check, logs):
+    """A row of the training progress table after the first check, then every PROGRESS_ROWS-th of the run."""
+    if check == 0 or (check + 1) % max(1, EPOCHS // EPOCHS_PER_CHECK // PROGRESS_ROWS) == 0:
+        print(f"{(check + 1) * EPOCHS_PER_CHECK:>5}  {logs['loss']:>14.4f}  {logs['val_loss']:>16.4f}")
+
+
+def train(model, x_train, x_validation, steps_per_epoch):
+    """Fit on moved training images, checking the validation loss every EPOCHS_PER_CHECK epochs and
+    stopping early on it; return the history, one entry per check."""
     # Training rows are cached before batching, so that every epoch reshuffles them into new batches;
-    # the validation rows are one fixed batch, cached whole.
+    # repeated without end, so that Keras keeps one iterator for the whole run. The validation rows
+    # are one fixed batch, cached whole.
     training_data = (tf.data.Dataset.from_tensor_slices(x_train)
-                     .cache().shuffle(len(x_train)).batch(BATCH_SIZE).map(training_pair))
+                     .cache().shuffle(len(x_train)).batch(BATCH_SIZE).map(training_pair).repeat())
     validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
                        .batch(len(x_validation)).cache())
-    # Keep the weights of the epoch with the lowest validation loss.
+    # Keep the weights of the check with the lowest validation loss.
     early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
                                                    restore_best_weights=True)
-    start = time.perf_counter()
+    print("epoch  training error  validation error  (binary cross-entropy)")
     # shuffle=False: the pipeline above already reshuffles the training rows every epoch.
-    history = model.fit(training_data, validation_data=validation_data, epochs=EPOCHS,
-                        callbacks=[early_stopping], verbose=2, shuffle=False).history
-    return history, time.perf_counter() - start
+    return model.fit(training_data, validation_data=validation_data, epochs=EPOCHS // EPOCHS_PER_CHECK,
+                     steps_per_epoch=EPOCHS_PER_CHECK * steps_per_epoch, verbose=0, shuffle=False,
+                     callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=print_progress)]).history
 
 
-def image_strip(images):
-    """The first STRIP_LENGTH images side by side, as one SIDE-pixel-high picture."""
-    return np.hstack([image.reshape(SIDE, SIDE) for image in images[:STRIP_LENGTH]])
+def first_of_each_digit(labels):
+    """The row of the first image of each digit 0-9."""
+    return [int(np.flatnonzero(labels == digit)[0]) for digit in range(DIGITS)]
 
 
-def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions):
-    """Learning curves, T-SNE of the test thought vectors, test digits over their reconstructions,
-    and digits that the decoder generates from thought vectors that no single image produced."""
+def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions, report):
+    """The course's three charts, "Training progress", "Generated images" (with the report beside them) and
+    "Thought vectors", plus digits that the decoder generates from thought vectors no image produced."""
     encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
     thought_vectors_2d = TSNE(n_components=2, max_iter=500).fit_transform(encoder.predict(x_test, verbose=0))
-    # Generated from training rows only: each digit's mean thought vector, then a walk from a 3 to an 8.
+    # Generated from training images only: each digit's mean thought vector, then a walk from a 3 to an 8.
     training_thought_vectors = encoder.predict(x_train, verbose=0)
     means = [training_thought_vectors[labels_train == digit].mean(axis=0) for digit in range(DIGITS)]
     three, eight = training_thought_vectors[labels_train == 3][0], training_thought_vectors[labels_train == 8][0]
-    walk = [three + step * (eight - three) for step in np.linspace(0, 1, STRIP_LENGTH - DIGITS)]
+    walk = [three + step * (eight - three) for step in np.linspace(0, 1, DIGITS)]
     generated = keras.ops.convert_to_numpy(model.get_layer("reconstruction")(np.array(means + walk)))
 
-    figure, axes = plt.subplot_mosaic([["loss", "tsne"], ["digits", "digits"], ["generated", "generated"]],
-                                      figsize=(12, 10), height_ratios=[3, 1, 0.5], layout="constrained")
-    best_epoch = int(np.argmin(history["val_loss"])) + 1
-    epochs = range(1, len(history["loss"]) + 1)
-    axes["loss"].plot(epochs, history["loss"], label="training (moved images, dropout on)")
-    axes["loss"].plot(epochs, history["val_loss"], label="validation")
-    axes["loss"].axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
-    axes["loss"].set(title="Learning curves", xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
-    axes["loss"].legend()
+    figure = plt.figure(figsize=(13, 10), layout="constrained")
+    (progress_panel, tsne_panel), (images_panel, generated_panel) = figure.subfigures(2, 2, width_ratios=[1, 1])
+    progress = progress_panel.subplots()
+    epochs = EPOCHS_PER_CHECK * np.arange(1, len(history["loss"]) + 1)  # the epoch of each check
+    best_epoch = epochs[np.argmin(history["val_loss"])]
+    progress.plot(epochs, history["loss"], label="training (moved images, dropout on)")
+    progress.plot(epochs, history["val_loss"], label="validation")
+    progress.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
+    progress.set(xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
+    progress.legend()
+    progress_panel.suptitle("Training progress", fontweight="bold")
+
+    # The course's grid: the first test image of each digit over its output, digits 0-4 then 5-9.
+    grid_panel, report_panel = images_panel.subfigures(1, 2, width_ratios=[5, 2])
+    grid = grid_panel.subplots(4, 5)
+    for digit, row in enumerate(first_of_each_digit(labels_test)):
+        top, column = 2 * (digit // 5), digit % 5
+        for axis, image in ((grid[top, column], x_test[row]), (grid[top + 1, column], reconstructions[row])):
+            axis.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
+            axis.axis("off")
+    report_panel.text(0.05, 0.5, report, fontsize=12, va="center")
+    images_panel.suptitle("Generated images", fontweight="bold")
+
+    tsne = tsne_panel.subplots()
     for digit in range(DIGITS):
         points = thought_vectors_2d[labels_test == digit]
-        axes["tsne"].scatter(points[:, 0], points[:, 1], s=8, color=plt.cm.tab10(digit), label=str(digit))
-    axes["tsne"].set(title="T-SNE of the test thought vectors", xticks=[], yticks=[])
-    axes["tsne"].legend(title="digit", markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
-    axes["digits"].imshow(np.vstack([image_strip(x_test), image_strip(reconstructions)]), cmap="gray_r")
-    axes["digits"].set(title="Test digits (top) and their reconstructions (bottom)", xticks=[], yticks=[])
-    axes["generated"].imshow(image_strip(generated), cmap="gray_r")
-    axes["generated"].set(title="Generated: the decoder on each digit's mean training thought vector (0-9), "
-                                "then on a straight walk from a training 3 to a training 8", xticks=[], yticks=[])
+        tsne.scatter(points[:, 0], points[:, 1], s=10, color=plt.cm.tab10(digit), label=str(digit))
+    tsne.set(xticks=[], yticks=[])
+    tsne.legend(title="digit", markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
+    tsne_panel.suptitle("Thought vectors", fontweight="bold")
+
+    strips = generated_panel.subplots(2, 1)
+    for axis, images, title in zip(strips, (generated[:DIGITS], generated[DIGITS:]),
+                                   ("each digit's mean training thought vector, 0-9",
+                                    "a straight walk from a training 3 to a training 8")):
+        axis.imshow(np.hstack([image.reshape(SIDE, SIDE) for image in images]), cmap="gray", vmin=0, vmax=1)
+        axis.set_title(title, fontsize=10)
+        axis.axis("off")
+    generated_panel.suptitle("Decoded from thought vectors no image gave", fontweight="bold")
     figure.savefig(FIGURE)
     print(f"Charts saved to {FIGURE}")
 
 
 def main():
-    # Data: rows cycle through the digits, so each of these contiguous blocks is balanced.
-    pixels, labels = load_dataset(DATASET)
-    train_rows, validation_rows, test_rows = np.split(np.arange(ROWS), [ROWS - TEST_ROWS - VALIDATION_ROWS,
-                                                                        ROWS - TEST_ROWS])
-    x_train, x_validation, x_test = pixels[train_rows], pixels[validation_rows], pixels[test_rows]
-    labels_train, labels_test = labels[train_rows], labels[test_rows]
+    start = time.perf_counter()  # the course's duration: loading, training and predicting the test set
+    # Data: the files are sorted by digit, so the validation images are drawn from each digit alike.
+    pixels, labels = load_digits(DATASET)
+    x_test, labels_test = load_digits(TEST_SET)
+    x_train, x_validation, labels_train, _ = train_test_split(pixels, labels, test_size=VALIDATION_FRACTION,
+                                                              stratify=labels)
 
-    # Model and training; the test rows are used only after training, for the evaluation and the charts.
-    model = build_model(x_train.mean(axis=0), steps_per_epoch=-(-len(x_train) // BATCH_SIZE))
-    model.summary()
-    history, duration = train(model, x_train, x_validation)
+    # Model and training; the test images are used only after training, for the evaluation and the charts.
+    steps_per_epoch = math.ceil(len(x_train) / BATCH_SIZE)
+    model = build_model(x_train.mean(axis=0), steps_per_epoch)
+    history = train(model, x_train, x_validation, steps_per_epoch)
 
     # Evaluation: percentage of test pixels whose rounded output equals the input pixel.
     reconstructions = model.predict(x_test, verbose=0)
     test_accuracy = 100 * np.mean(np.round(reconstructions) == x_test)
+    duration = time.perf_counter() - start
 
-    draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions)
+    report = f"Accuracy: {test_accuracy:.2f}%\nDuration: {duration / 60:.1f}min\nParams: {model.count_params()}"
+    draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions, report)
     print(f"Test accuracy: {test_accuracy:.2f}%")
-    print(f"Duration: {duration:.1f} s")
+    print(f"Duration: {duration / 60:.1f} min ({duration:.1f} s)")
     print(f"Parameters: {model.count_params()}")
     if matplotlib.get_backend().lower() != "agg":  # headless (Agg): the figure is in the file only
         plt.show()

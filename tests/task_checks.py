@@ -8,44 +8,70 @@ import types
 import numpy as np
 import pytest
 
-from benchmark import REPO, report_numbers, run_task
+from benchmark import DATA_FILES, REPO, report_numbers, run_task
+from task1 import DATASET, TEST_SET
 
-DATASET_LINES = (REPO / "dataset.txt").read_text().splitlines(keepends=True)
 TEN_MINUTES = 600
+MAX_STDOUT_LINES = 30  # the progress table, the report and the chart line: a console a person reads
+MAX_ERROR_LENGTH = 200
 # A call that seeds a random number generator: tf.random.set_seed(1), np.random.seed(1),
 # keras.utils.set_random_seed(1), random.seed(1), TSNE(random_state=0), default_rng(seed=1), ...
 SEEDING = re.compile(r"set_seed\(|set_random_seed\(|\.seed\(|random_state\s*=|\bseed\s*=|default_rng\(\s*\d")
 
 
-def dataset_with(folder, lines=DATASET_LINES, line_number=None, replace=None):
-    """Write a copy of dataset.txt into `folder`, with line `line_number` passed through `replace`."""
-    if line_number:
-        lines = lines[:line_number - 1] + [replace(lines[line_number - 1])] + lines[line_number:]
-    (folder / "dataset.txt").write_text("".join(lines))
+def data_files(folder):
+    """Copy our dataset.txt and test.txt into `folder`."""
+    for data_file in DATA_FILES:
+        shutil.copy(data_file, folder)
 
 
-# name -> (how to put a broken dataset.txt in a folder, the one-line error it must give)
+def broken(name, line_number=None, replace=None, lines=None):
+    """A function that writes our data files into a folder, file `name` broken: line `line_number` passed
+    through `replace`, or all its lines replaced by `lines` (a function of the lines)."""
+    def write(folder):
+        data_files(folder)
+        text = (folder / name).read_text().splitlines(keepends=True)
+        if line_number:
+            text[line_number - 1] = replace(text[line_number - 1])
+        (folder / name).write_text("".join(lines(text) if lines else text))
+    return write
+
+
+def without_row(line, row):
+    """The line with image row `row` (from 1) left out."""
+    label, image = line.rstrip("\n").split("\t")
+    rows = image.split("-")
+    return f"{label}\t" + "-".join(rows[:row - 1] + rows[row:]) + "\n"
+
+
+# case -> (how to put broken data files in a folder, the one-line error it must give, exactly but for the
+# folder). Each is checked on each task's loader; the first two also by a whole run of each script.
 BAD_INPUTS = {
-    "missing": (lambda folder: None,
-                r".*dataset\.txt: cannot read the dataset: No such file or directory"),
-    "unreadable": (lambda folder: (folder / "dataset.txt").mkdir(),
-                   r".*dataset\.txt: cannot read the dataset: Is a directory"),
-    "empty": (lambda folder: (folder / "dataset.txt").write_text(""),
-              r".*dataset\.txt: the file is empty; expected 5000 rows"),
-    "byte-order mark": (lambda folder: (folder / "dataset.txt").write_text("".join(DATASET_LINES),
-                                                                         encoding="utf-8-sig"),
-                        r".*dataset\.txt:1: starts with bytes that are not ASCII \(a byte-order mark\?\); "
-                        r"save it as plain ASCII"),
-    "short row": (lambda folder: dataset_with(folder, line_number=42, replace=lambda line: line[:-2] + "\n"),
-                  r".*dataset\.txt:42: expected 784 pixels, found 783"),
-    "bad pixel": (lambda folder: dataset_with(folder, line_number=7,
-                                              replace=lambda line: line[:300] + "2" + line[301:]),
-                  r".*dataset\.txt:7: pixels must be 0 or 1, found \['2'\]"),
-    "bad label": (lambda folder: dataset_with(folder, line_number=3, replace=lambda line: "10" + line[1:]),
-                  r".*dataset\.txt:3: label '10' is not a digit 0-9"),
-    "too few rows": (lambda folder: dataset_with(folder, lines=DATASET_LINES[:-1]),
-                     r".*dataset\.txt:4999: expected 5000 rows, found 4999"),
+    "missing test.txt": (lambda folder: shutil.copy(DATASET, folder),
+                         "test.txt: cannot read the file: No such file or directory"),
+    "space instead of the TAB": (broken("dataset.txt", 5, lambda line: line.replace("\t", " ")),
+                                 "dataset.txt:5: no TAB between the digit and the image: "
+                                 "'0 000000000000000000'..."),
+    "missing dataset.txt": (lambda folder: shutil.copy(TEST_SET, folder),
+                            "dataset.txt: cannot read the file: No such file or directory"),
+    "a folder, not a file": (lambda folder: (folder / "dataset.txt").mkdir(),
+                             "dataset.txt: cannot read the file: Is a directory"),
+    "empty": (broken("test.txt", lines=lambda lines: []), "test.txt: the file is empty"),
+    "byte-order mark": (broken("dataset.txt", 1, lambda line: "\ufeff" + line),
+                        "dataset.txt:1: starts with bytes that are not ASCII (a byte-order mark?); "
+                        "save it as plain ASCII"),
+    "27 image rows": (broken("dataset.txt", 42, lambda line: without_row(line, 28)),
+                      "dataset.txt:42: expected 28 image rows joined by '-', found 27"),
+    "a short image row": (broken("test.txt", 9, lambda line: line[:60] + line[61:]),  # row 3 starts at 60
+                          "test.txt:9: image row 3 has 27 pixels, expected 28"),
+    "bad pixel": (broken("dataset.txt", 7, lambda line: line[:300] + "2" + line[301:]),
+                  "dataset.txt:7: pixels must be 0 or 1, found ['2']"),
+    "bad label": (broken("dataset.txt", 3, lambda line: "10" + line[1:]),
+                  "dataset.txt:3: label '10' is not a digit 0-9"),
+    "a digit missing": (broken("dataset.txt", lines=lambda lines: [line for line in lines if line[0] != "7"]),
+                        "dataset.txt: no image of digit 7; every digit 0-9 must be there"),
 }
+WHOLE_RUN_CASES = list(BAD_INPUTS)[:2]
 
 
 class TaskChecks:
@@ -57,13 +83,13 @@ class TaskChecks:
 
     @pytest.fixture(scope="class")
     def model(self, task):
-        return importlib.import_module(task).build_model(np.full(784, 0.5, dtype=np.float32), steps_per_epoch=14)
+        return importlib.import_module(task).build_model(np.full(784, 0.5, dtype=np.float32), steps_per_epoch=4)
 
     @pytest.fixture(scope="class")
     def run(self, task, tmp_path_factory):
         """One whole run of the task, headless, started from another folder than the script's."""
         folder, elsewhere = tmp_path_factory.mktemp(task), tmp_path_factory.mktemp("elsewhere")
-        shutil.copy(REPO / "dataset.txt", folder)
+        data_files(folder)
         result, wall_time = run_task(task, folder, cwd=elsewhere, timeout=TEN_MINUTES)
         assert result.returncode == 0, result.stderr[-3000:]
         assert list(elsewhere.iterdir()) == [], "the task wrote into the folder it was started from"
@@ -92,21 +118,58 @@ class TaskChecks:
         assert sorted(path.name for path in tmp_path.iterdir()) == [f"{task}.py"]
 
     @pytest.mark.parametrize("case", BAD_INPUTS)
-    def test_bad_input(self, task, case, tmp_path):
-        """The task exits 1 with exactly one line on stderr naming the file (and line), writing nothing."""
+    def test_bad_input_gives_one_short_line(self, task, case, tmp_path):
+        """The task's loader exits with exactly the case's message, naming the file (and line)."""
+        make, message = BAD_INPUTS[case]
+        make(tmp_path)
+        module = importlib.import_module(task)
+        with pytest.raises(SystemExit) as exit_:
+            for name in ("dataset.txt", "test.txt"):  # in the order main() reads them
+                module.load_digits(tmp_path / name)
+        assert exit_.value.code == f"{tmp_path}/{message}"
+        assert len(exit_.value.code) <= MAX_ERROR_LENGTH and "\n" not in exit_.value.code
+
+    @pytest.mark.parametrize("case", WHOLE_RUN_CASES)
+    def test_bad_input_stops_the_whole_script(self, task, case, tmp_path):
+        """The script exits 1 with exactly one line on stderr, the loader's message, and writes nothing."""
         make, message = BAD_INPUTS[case]
         make(tmp_path)
         before = sorted(tmp_path.iterdir())
         result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES)
         assert result.returncode == 1, result.stderr[-2000:]
-        assert len(result.stderr.splitlines()) == 1, result.stderr[-2000:]
-        assert re.fullmatch(message, result.stderr.strip()), result.stderr
+        assert result.stderr == f"{tmp_path}/{message}\n"
         assert result.stdout == ""
         assert sorted(tmp_path.iterdir()) == sorted(before + [tmp_path / f"{task}.py"]), "the task wrote files"
+
+    def test_crlf_line_endings_read_as_lf(self, task, tmp_path):
+        module = importlib.import_module(task)
+        (tmp_path / "crlf.txt").write_bytes(TEST_SET.read_bytes().replace(b"\n", b"\r\n"))
+        for expected, found in zip(module.load_digits(TEST_SET), module.load_digits(tmp_path / "crlf.txt")):
+            np.testing.assert_array_equal(found, expected)
+
+    def test_any_row_order_and_count(self, task, tmp_path):
+        """The loader keeps each line's image with its label, whatever the order and number of lines."""
+        module = importlib.import_module(task)
+        lines = DATASET.read_text().splitlines(keepends=True)
+        chosen = np.random.default_rng().permutation(len(lines))[:137]
+        (tmp_path / "shuffled.txt").write_text("".join(lines[row] for row in chosen))
+        pixels, labels = module.load_digits(DATASET)
+        shuffled_pixels, shuffled_labels = module.load_digits(tmp_path / "shuffled.txt")
+        np.testing.assert_array_equal(shuffled_pixels, pixels[chosen])
+        np.testing.assert_array_equal(shuffled_labels, labels[chosen])
 
     def test_end_to_end_prints_only_what_the_script_writes(self, run):
         assert run.stderr == "", run.stderr[-3000:]  # no TensorFlow log lines, no library warnings
         assert "WARNING" not in run.stdout and "Warning" not in run.stdout
+
+    def test_end_to_end_console_is_short_and_ends_with_the_report(self, run):
+        lines = run.stdout.splitlines()
+        assert len(lines) <= MAX_STDOUT_LINES, run.stdout
+        assert report_numbers("\n".join(lines[-len(self.REPORT):])).keys() == set(self.REPORT)
+
+    def test_end_to_end_duration_in_minutes_and_seconds(self, run):
+        minutes = re.search(r"^Duration: (\d+\.\d) min \(", run.stdout, re.MULTILINE)
+        assert minutes and abs(float(minutes.group(1)) - run.report["Duration (s)"] / 60) <= 0.051, run.stdout
 
     def test_end_to_end_accuracy(self, run):
         # Regression guard, below the lowest of the benchmarked runs (README, Results).

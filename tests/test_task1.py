@@ -4,7 +4,8 @@ from task_checks import TaskChecks
 
 class TestTask1(TaskChecks):
     TASK = "task1"
-    MIN_TEST_ACCURACY = 99.8  # PCA-256; 15 benchmarked runs scored 99.86-99.87
+    REPORT = ["Test accuracy (%)", "Duration (s)", "Parameters"]
+    MIN_TEST_ACCURACY = 99.5  # provisional
 
     def test_the_reconstruction_is_the_only_output(self, model):
         assert model.outputs == [model.get_layer("reconstruction").output]

@@ -8,8 +8,9 @@ from task_checks import TaskChecks
 
 class TestTask2(TaskChecks):
     TASK = "task2"
-    MIN_TEST_ACCURACY = 99.75  # 15 benchmarked runs scored 99.81-99.83
-    MIN_TEST_CLASSIFICATION_ACCURACY = 94.5  # 15 benchmarked runs scored 95.3-96.6
+    REPORT = ["Test accuracy (%)", "Test classification accuracy (%)", "Duration (s)", "Parameters"]
+    MIN_TEST_ACCURACY = 99.5  # provisional
+    MIN_TEST_CLASSIFICATION_ACCURACY = 85  # provisional
 
     def test_classifier_output_is_10_softmax(self, model):
         layer = model.get_layer("digit")

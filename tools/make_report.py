@@ -28,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
 import numpy as np  # noqa: E402
 import typst  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
 
 from benchmark import REPO, formatted, markdown_tables, reference_figures, run_once, summary  # noqa: E402
 
@@ -40,7 +41,7 @@ import tensorflow as tf  # noqa: E402  (after task1, which quietens TensorFlow's
 from tensorflow import keras  # noqa: E402
 
 import reference_epoch  # noqa: E402  (for its constants)
-from fold_experiments import train_quietly  # noqa: E402
+from fold_experiments import hyperparameters, train_quietly  # noqa: E402
 
 DOCS = REPO / "docs"
 REPORT = REPO / "report"
@@ -79,12 +80,13 @@ def rounded_numbers(numbers):
 
 
 def trained_on_the_split(task):
-    """Train the task's model as its main() does (same rows, same code); return it and the test rows."""
-    pixels, labels = task.load_dataset(task.DATASET)
-    train_rows, validation_rows, test_rows = np.split(np.arange(task.ROWS), [
-        task.ROWS - task.TEST_ROWS - task.VALIDATION_ROWS, task.ROWS - task.TEST_ROWS])
-    model, _, _ = train_quietly(task, pixels, labels, train_rows, validation_rows)
-    return model, pixels[test_rows], labels[test_rows]
+    """Train the task's model as its main() does (same files, same code); return it and the test set."""
+    pixels, labels = task.load_digits(task.DATASET)
+    x_test, labels_test = task.load_digits(task.TEST_SET)
+    fit_rows, validation_rows = train_test_split(np.arange(len(labels)), test_size=task.VALIDATION_FRACTION,
+                                                 stratify=labels)
+    model, _ = train_quietly(task, pixels, labels, fit_rows, validation_rows)
+    return model, x_test, labels_test
 
 
 def analysis():
@@ -119,12 +121,6 @@ def analysis():
     return {"task1": rounded_numbers(task1_numbers), "task2": rounded_numbers(task2_numbers)}
 
 
-def settings(task):
-    """The task's hyperparameters and sizes: its upper-case number constants, as the report quotes them."""
-    return {name: value for name, value in vars(task).items()
-            if name.isupper() and isinstance(value, (int, float)) and not isinstance(value, bool)}
-
-
 def run_everything(runs):
     DOCS.mkdir(exist_ok=True)
     tasks = {}
@@ -135,8 +131,9 @@ def run_everything(runs):
                                                     for key in reports[0]}}
     references = {name: round(value, 2) for name, value in reference_figures().items()}
     return {"date": datetime.date.today().isoformat(), "command": f"python tools/make_report.py --runs {runs}",
-            "runs": runs, "machine": machine(), "settings": {"task1": settings(task1), "task2": settings(task2),
-                                                 "reference epoch": settings(reference_epoch)},
+            "runs": runs, "machine": machine(),
+            "settings": {"task1": hyperparameters(task1), "task2": hyperparameters(task2),
+                         "reference epoch": hyperparameters(reference_epoch)},
             "references": references, "tasks": tasks,
             "analysis": analysis(), "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
 
