@@ -18,7 +18,6 @@ import datetime
 import importlib
 import io
 import json
-import math
 import pathlib
 import platform
 import sys
@@ -40,28 +39,48 @@ FOLDS = 5
 # The precision each score is kept (and shown) with.
 DECIMALS = {"epochs": 0, "training seconds": 1, "pixel accuracy (%)": 3, "classification accuracy (%)": 2}
 
-# (task, what is tried, the constants it changes); the first of each task is the setting in the script.
+# What each constant is called in an experiment's description.
+DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learning rate {}", "EPOCHS": "{} epochs",
+                "MAX_SHIFT": "shifts of up to {} pixels", "DROPOUT_RATE": "thought-vector dropout {}",
+                "CLASSIFICATION_WEIGHT": "classification weight {}", "LABEL_SMOOTHING": "label smoothing {}",
+                "CLASSIFIER_HIDDEN_UNITS": "classifier hidden layer of {}"}
+# (task, the constants it changes from the script's); the first of each task is the setting in the script.
 EXPERIMENTS = [
-    ("task1", "as in task1.py", {}),
-    ("task1", "batches of 128", {"BATCH_SIZE": 128}),
-    ("task1", "batches of 64", {"BATCH_SIZE": 64}),
-    ("task1", "batches of 64, peak learning rate 0.005", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.005}),
-    ("task1", "shifts of up to 2 pixels", {"MAX_SHIFT": 2}),
-    ("task1", "no thought-vector dropout", {"DROPOUT_RATE": 0.0}),
-    ("task1", "peak learning rate 0.01", {"PEAK_LEARNING_RATE": 0.01}),
-    ("task1", "shifts of up to 2, dropout 0.2", {"MAX_SHIFT": 2, "DROPOUT_RATE": 0.2}),
-    ("task1", "shifts of up to 2, batches of 64, peak 0.005",
-     {"MAX_SHIFT": 2, "BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.005}),
-    ("task1", "shifts of up to 2, batches of 128, peak 0.01",
-     {"MAX_SHIFT": 2, "BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.01}),
-    ("task1", "shifts of up to 3", {"MAX_SHIFT": 3}),
+    ("task1", {}),
+    ("task1", {"BATCH_SIZE": 32, "PEAK_LEARNING_RATE": 0.005}),
+    ("task1", {"BATCH_SIZE": 32, "PEAK_LEARNING_RATE": 0.005, "EPOCHS": 200}),
+    ("task1", {"BATCH_SIZE": 32, "PEAK_LEARNING_RATE": 0.003}),
+    ("task1", {"BATCH_SIZE": 32, "PEAK_LEARNING_RATE": 0.01}),
+    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.005}),
+    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01}),
+    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "EPOCHS": 250}),
+    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "EPOCHS": 400}),
+    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.02}),
+    ("task1", {"BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.005}),
+    ("task1", {"BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.01}),
+    ("task1", {"BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.01, "EPOCHS": 200}),
+    ("task1", {"BATCH_SIZE": 256, "PEAK_LEARNING_RATE": 0.02}),
+    ("task2", {}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "CLASSIFICATION_WEIGHT": 0.03}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "CLASSIFICATION_WEIGHT": 0.1}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "CLASSIFICATION_WEIGHT": 0.3}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "CLASSIFICATION_WEIGHT": 0.03,
+               "CLASSIFIER_HIDDEN_UNITS": 64}),
+    ("task2", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "CLASSIFICATION_WEIGHT": 0.03, "LABEL_SMOOTHING": 0.0}),
+    ("task2", {"BATCH_SIZE": 32, "PEAK_LEARNING_RATE": 0.005, "CLASSIFICATION_WEIGHT": 0.03}),
 ]
+
+
+def description(task, changes):
+    """'as in task1.py', or the changes in words: 'batches of 64, peak learning rate 0.01'."""
+    return ", ".join(DESCRIPTIONS[name].format(value) for name, value in changes.items()) or f"as in {task}.py"
 
 
 def train_quietly(task, pixels, labels, fit_rows, validation_rows):
     """Build and train the task's model with its own code on the given rows; return it and its history."""
     x_train, x_validation = pixels[fit_rows], pixels[validation_rows]
-    steps_per_epoch = math.ceil(len(x_train) / task.BATCH_SIZE)
+    steps_per_epoch = len(x_train) // task.BATCH_SIZE
     model = task.build_model(x_train.mean(axis=0), steps_per_epoch)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
         if task.__name__ == "task1":
@@ -128,8 +147,8 @@ def main():
     parser.add_argument("tasks", nargs="*", default=["task1", "task2"])
     arguments = parser.parse_args()
     pixels, labels = task1.load_digits(task1.DATASET)
-    chosen = [(task, tried, changes) for task, tried, changes in EXPERIMENTS
-              if task in arguments.tasks and (not arguments.only or tried in arguments.only)]
+    chosen = [(task, description(task, changes), changes) for task, changes in EXPERIMENTS
+              if task in arguments.tasks and (not arguments.only or description(task, changes) in arguments.only)]
     kept = json.loads(arguments.output.read_text())["experiments"] if arguments.output.exists() else []
     records = {(record["task"], record["tried"]): record for record in kept}
     for task_name, tried, changes in chosen:
@@ -141,7 +160,8 @@ def main():
                                      "python": platform.python_version(), **scores}
         print(task_name, tried, {key: value["median"] for key, value in scores.items()}, flush=True)
     # In the order of EXPERIMENTS; records of experiments no longer listed are dropped.
-    ordered = [records[task, tried] for task, tried, _ in EXPERIMENTS if (task, tried) in records]
+    ordered = [records[task, description(task, changes)] for task, changes in EXPERIMENTS
+               if (task, description(task, changes)) in records]
     arguments.output.parent.mkdir(exist_ok=True)
     arguments.output.write_text(json.dumps({"command": "python tools/fold_experiments.py", "folds": FOLDS,
                                             "experiments": ordered}, indent=1) + "\n")

@@ -130,11 +130,13 @@ def run_everything(runs):
         tasks[task] = {"runs": reports, "summary": {key: rounded_summary(key, [report[key] for report in reports])
                                                     for key in reports[0]}}
     references = {name: round(value, 2) for name, value in reference_figures().items()}
+    data = {path.name: {"images": len(labels), "of each digit": np.bincount(labels).tolist()}
+            for path in (task1.DATASET, task1.TEST_SET) for _, labels in [task1.load_digits(path)]}
     return {"date": datetime.date.today().isoformat(), "command": f"python tools/make_report.py --runs {runs}",
             "runs": runs, "machine": machine(),
             "settings": {"task1": hyperparameters(task1), "task2": hyperparameters(task2),
                          "reference epoch": hyperparameters(reference_epoch)},
-            "references": references, "tasks": tasks,
+            "data": data, "references": references, "tasks": tasks,
             "analysis": analysis(), "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
 
 
