@@ -125,7 +125,7 @@ def summary(values):
 
 def markdown_tables(references, results):
     """The reference figures, then a min/median/max table for each task's runs."""
-    lines = ["| reference on the same split | value |", "| --- | --- |"]
+    lines = ["| reference (fitted on dataset.txt, scored on test.txt) | value |", "| --- | --- |"]
     lines += [f"| {name} | {value:.2f}% |" for name, value in references.items()]
     for task, runs in results.items():
         lines += ["", f"| {task}, {len(runs)} runs | min | median | max |", "| --- | --- | --- | --- |"]
