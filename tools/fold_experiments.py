@@ -4,8 +4,9 @@ Usage: python tools/fold_experiments.py [--runs N] [--output FILE] [--only TEXT]
        (default: --runs 1 --output report/fold_experiments.json task1 task2; the output keeps the
        records of the experiments not run, so that one task's, or one experiment's, can be rerun alone)
 
-test.txt is never read. dataset.txt is cut into FOLDS stratified folds (the k-th of each digit's images
-in each block of FOLDS, so every fold holds as many of each digit); each fold in turn is held out and
+test.txt is never read. dataset.txt is cut into FOLDS stratified folds, unshuffled (fold k holds the k-th
+FOLDS-th part of each digit's images, in file order, so every fold holds as many of each digit and every
+experiment gets the same folds); each fold in turn is held out and
 scored while the task's own code (build_model and train from task1.py or task2.py, its constants
 changed as the experiment says) trains on the other folds, carving its validation set from them as
 main() does. A run's score is the mean over the folds: the percentage of held-out pixels equal to the
@@ -77,8 +78,11 @@ def description(task, changes):
     return ", ".join(DESCRIPTIONS[name].format(value) for name, value in changes.items()) or f"as in {task}.py"
 
 
-def train_quietly(task, pixels, labels, fit_rows, validation_rows):
-    """Build and train the task's model with its own code on the given rows; return it and its history."""
+def train_quietly(task, pixels, labels, training_rows):
+    """Build and train the task's model with its own code on the given rows, carving its validation set from
+    them as main() does; return the model and its history."""
+    fit_rows, validation_rows = train_test_split(training_rows, test_size=task.VALIDATION_FRACTION,
+                                                 stratify=labels[training_rows])
     x_train, x_validation = pixels[fit_rows], pixels[validation_rows]
     steps_per_epoch = len(x_train) // task.BATCH_SIZE
     model = task.build_model(x_train.mean(axis=0), steps_per_epoch)
@@ -94,10 +98,8 @@ def train_quietly(task, pixels, labels, fit_rows, validation_rows):
 
 def fold_run(task, pixels, labels, training_rows, held_out_rows):
     """Train the task's model on one fold's training rows, as main() does; return its held-out scores."""
-    fit_rows, validation_rows = train_test_split(training_rows, test_size=task.VALIDATION_FRACTION,
-                                                 stratify=labels[training_rows])
     start = time.perf_counter()
-    model, history = train_quietly(task, pixels, labels, fit_rows, validation_rows)
+    model, history = train_quietly(task, pixels, labels, training_rows)
     scores = {"epochs": task.EPOCHS_PER_CHECK * len(history["loss"]), "training seconds": time.perf_counter() - start}
     x_held_out = pixels[held_out_rows]
     predictions = model.predict(x_held_out, verbose=0)
@@ -112,7 +114,7 @@ def fold_run(task, pixels, labels, training_rows, held_out_rows):
 
 def cross_validation_run(task, pixels, labels):
     """One run of all the folds; the mean of each score over the folds."""
-    folds = StratifiedKFold(n_splits=FOLDS).split(pixels, labels)  # not shuffled: every experiment gets the same
+    folds = StratifiedKFold(n_splits=FOLDS).split(pixels, labels)
     results = [fold_run(task, pixels, labels, training_rows, held_out_rows) for training_rows, held_out_rows in folds]
     return {key: float(np.mean([result[key] for result in results])) for key in results[0]}
 
