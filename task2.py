@@ -50,9 +50,10 @@ LABEL_SMOOTHING = 0.1  # keeps the classifier from overconfidence, which overfit
 PATIENCE = 10  # checks without a better validation loss before training stops early
 
 
-def load_digits(path):
+def load_digits(path, least_of_each_digit=1):
     """Return (images, labels) from a file of the course's format, or exit with a one-line error naming
-    the file and line. Each line: the digit, a TAB, then 28 rows of 28 pixels 0/1 joined by '-'."""
+    the file and line. Each line: the digit, a TAB, then 28 rows of 28 pixels 0/1 joined by '-'. As the
+    course's own reader does, white space around the whole text and around each line is ignored."""
     try:
         with open(path, encoding="ascii", errors="replace") as file:  # any line ending: \n or \r\n
             text = file.read()
@@ -60,14 +61,19 @@ def load_digits(path):
         sys.exit(f"{path}: cannot read the file: {error.strerror}")
     if not text.strip():
         sys.exit(f"{path}: the file is empty")
-    if text.startswith("\ufffd"):  # undecodable bytes: a UTF-8 byte-order mark, say
+    if text.lstrip().startswith("\ufffd"):  # undecodable bytes: a UTF-8 byte-order mark, say
         sys.exit(f"{path}:1: starts with bytes that are not ASCII (a byte-order mark?); save it as plain ASCII")
-    lines = text.rstrip("\n").split("\n")
-    for number, line in enumerate(lines, 1):
+    lines = [line.strip() for line in text.split("\n")]
+    first = next(number for number, line in enumerate(lines) if line)  # blank lines at either end are skipped
+    last = max(number for number, line in enumerate(lines) if line)
+    labels, images = [], []
+    for number, line in enumerate(lines[first:last + 1], first + 1):
+        if not line:
+            sys.exit(f"{path}:{number}: a blank line between the images")
         label, tab, image = line.partition("\t")
         if not tab:
             sys.exit(f"{path}:{number}: no TAB between the digit and the image: {line[:20]!r}...")
-        if label not in [str(digit) for digit in range(DIGITS)]:
+        if label.strip() not in [str(digit) for digit in range(DIGITS)]:
             sys.exit(f"{path}:{number}: label {label[:20]!r} is not a digit 0-9")
         rows = image.split("-")
         if len(rows) != SIDE:
@@ -78,13 +84,18 @@ def load_digits(path):
         bad_pixels = set(image) - {"0", "1", "-"}
         if bad_pixels:
             sys.exit(f"{path}:{number}: pixels must be 0 or 1, found {sorted(bad_pixels)[:5]}")
-    labels = np.array([int(line[0]) for line in lines])
-    missing = sorted(set(range(DIGITS)) - set(labels))
-    if missing:
-        sys.exit(f"{path}: no image of digit {', '.join(map(str, missing))}; every digit 0-9 must be there")
+        labels.append(int(label))
+        images.append(image.replace("-", ""))
+    counts = np.bincount(labels, minlength=DIGITS)
+    if counts.min() == 0:
+        missing = ", ".join(map(str, np.flatnonzero(counts == 0)))
+        sys.exit(f"{path}: no image of digit {missing}; every digit 0-9 must be there")
+    if counts.min() < least_of_each_digit:
+        sys.exit(f"{path}: digit {counts.argmin()} has {counts.min()} images; each needs at least "
+                 f"{least_of_each_digit} (one in {least_of_each_digit} is held out for validation)")
     # All the pixel characters as one byte string; minus the byte of "0", each "0"/"1" becomes 0/1.
-    bits = np.frombuffer("".join(line[2:].replace("-", "") for line in lines).encode("ascii"), dtype=np.uint8)
-    return (bits - ord("0")).reshape(len(lines), PIXELS).astype(np.float32), labels
+    bits = np.frombuffer("".join(images).encode("ascii"), dtype=np.uint8)
+    return (bits - ord("0")).reshape(len(images), PIXELS).astype(np.float32), np.array(labels)
 
 
 def shift(images):
@@ -230,7 +241,7 @@ def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reco
 def main():
     start = time.perf_counter()  # the course's duration: loading, training and predicting the test set
     # Data: the files are sorted by digit, so the validation images are drawn from each digit alike.
-    pixels, labels = load_digits(DATASET)
+    pixels, labels = load_digits(DATASET, least_of_each_digit=round(1 / VALIDATION_FRACTION))
     x_test, labels_test = load_digits(TEST_SET)
     digits = keras.utils.to_categorical(labels, DIGITS)  # one-hot targets for the classifier
     x_train, x_validation, labels_train, _, digits_train, digits_validation = train_test_split(

@@ -45,7 +45,8 @@ def without_row(line, row):
 
 
 # case -> (how to put broken data files in a folder, the one-line error it must give, exactly but for the
-# folder). Each is checked on each task's loader; the first two also by a whole run of each script.
+# folder). Each is checked on each task's loader, read as main() reads it; WHOLE_RUN_CASES also by a whole run of
+# each script.
 BAD_INPUTS = {
     "missing test.txt": (lambda folder: shutil.copy(DATASET, folder),
                          "test.txt: cannot read the file: No such file or directory"),
@@ -70,8 +71,26 @@ BAD_INPUTS = {
                   "dataset.txt:3: label '10' is not a digit 0-9"),
     "a digit missing": (broken("dataset.txt", lines=lambda lines: [line for line in lines if line[0] != "7"]),
                         "dataset.txt: no image of digit 7; every digit 0-9 must be there"),
+    "a blank line between images": (broken("test.txt", 12, lambda line: "\n" + line),
+                                    "test.txt:12: a blank line between the images"),
+    "too few of a digit to validate on": (broken("dataset.txt", lines=lambda lines: lines[:3] + lines[100:]),
+                                          "dataset.txt: digit 0 has 3 images; each needs at least 10 "
+                                          "(one in 10 is held out for validation)"),
+    "30 images, 3 of each digit": (broken("dataset.txt", lines=lambda lines: lines[::100] * 3),
+                                   "dataset.txt: digit 0 has 3 images; each needs at least 10 "
+                                   "(one in 10 is held out for validation)"),
 }
-WHOLE_RUN_CASES = list(BAD_INPUTS)[:2]
+# case -> how to put data files into a folder that the course's own reader reads, and so must ours, the same as
+# our clean files: it strips the whole text and each line before splitting at the TAB.
+ACCEPTED_INPUTS = {
+    "blank lines at the start and the end": broken("dataset.txt", lines=lambda lines: ["\n", "\n"] + lines + ["\n"]),
+    "spaces and tabs at the ends of lines": broken("test.txt", lines=lambda lines: [
+        line.rstrip("\n") + " \t \n" for line in lines]),
+    "spaces before a line and its TAB": broken("dataset.txt", 4, lambda line: "  " + line.replace("\t", " \t")),
+    "CRLF line endings and no final newline": broken("test.txt", lines=lambda lines: [
+        line.replace("\n", "\r\n") for line in lines[:-1]] + [lines[-1].rstrip("\n")]),
+}
+WHOLE_RUN_CASES = ["missing test.txt", "space instead of the TAB", "30 images, 3 of each digit"]
 
 
 class TaskChecks:
@@ -123,9 +142,9 @@ class TaskChecks:
         make, message = BAD_INPUTS[case]
         make(tmp_path)
         module = importlib.import_module(task)
-        with pytest.raises(SystemExit) as exit_:
-            for name in ("dataset.txt", "test.txt"):  # in the order main() reads them
-                module.load_digits(tmp_path / name)
+        with pytest.raises(SystemExit) as exit_:  # read as main() reads them
+            module.load_digits(tmp_path / "dataset.txt", least_of_each_digit=round(1 / module.VALIDATION_FRACTION))
+            module.load_digits(tmp_path / "test.txt")
         assert exit_.value.code == f"{tmp_path}/{message}"
         assert len(exit_.value.code) <= MAX_ERROR_LENGTH and "\n" not in exit_.value.code
 
@@ -141,11 +160,17 @@ class TaskChecks:
         assert result.stdout == ""
         assert sorted(tmp_path.iterdir()) == sorted(before + [tmp_path / f"{task}.py"]), "the task wrote files"
 
-    def test_crlf_line_endings_read_as_lf(self, task, tmp_path):
+    @pytest.mark.parametrize("case", ACCEPTED_INPUTS)
+    def test_what_the_course_reader_reads_is_read_alike(self, task, case, tmp_path):
+        """The file, changed as the case says, reads as the clean file does: the same images and labels."""
+        ACCEPTED_INPUTS[case](tmp_path)
         module = importlib.import_module(task)
-        (tmp_path / "crlf.txt").write_bytes(TEST_SET.read_bytes().replace(b"\n", b"\r\n"))
-        for expected, found in zip(module.load_digits(TEST_SET), module.load_digits(tmp_path / "crlf.txt")):
-            np.testing.assert_array_equal(found, expected)
+        changed = [name for name in ("dataset.txt", "test.txt")
+                   if (tmp_path / name).read_bytes() != (REPO / name).read_bytes()]
+        assert changed, "the case changed no file"
+        for name in changed:
+            for expected, found in zip(module.load_digits(REPO / name), module.load_digits(tmp_path / name)):
+                np.testing.assert_array_equal(found, expected)
 
     def test_any_row_order_and_count(self, task, tmp_path):
         """The loader keeps each line's image with its label, whatever the order and number of lines."""
