@@ -37,12 +37,13 @@ PROGRESS_ROWS = 10  # rows of the training progress table printed while training
 VALIDATION_FRACTION = 0.1  # of each digit's images in dataset.txt, held out for early stopping
 THOUGHT_VECTOR_SIZE = 256
 DROPOUT_RATE = 0.1  # on the thought vector: the decoder must not rely on any one unit
-MAX_SHIFT = 2  # pixels each way a training image is moved: a cheap, label-preserving augmentation
+MAX_SHIFT = 2  # pixels each way a training image is moved (see augmentation)
+MAX_ROTATION = 0.03  # of a full turn each way a training image is turned: about 11 degrees
 PEAK_LEARNING_RATE = 0.007
 WARMUP_EPOCHS = 5  # of the learning-rate schedule (see build_model)
-EPOCHS = 300  # passes over the training images
+EPOCHS = 600  # passes over the training images
 EPOCHS_PER_CHECK = 5  # between validations: each check costs Keras a fixed overhead, as long as an epoch
-BATCH_SIZE = 48
+BATCH_SIZE = 96
 PATIENCE = 10  # checks without a better validation loss before training stops early
 
 
@@ -94,24 +95,24 @@ def load_digits(path, least_of_each_digit=1):
     return (bits - ord("0")).reshape(len(images), PIXELS).astype(np.float32), np.array(labels)
 
 
-def shift(images):
-    """Move each image of a batch by up to MAX_SHIFT pixels each way; zeros come in at the edges."""
-    padded = tf.pad(tf.reshape(images, [-1, SIDE, SIDE]), [[0, 0], [MAX_SHIFT, MAX_SHIFT], [MAX_SHIFT, MAX_SHIFT]])
-    # Each image's window into its padded copy starts at a random row and column in [0, 2 * MAX_SHIFT].
-    starts = tf.random.uniform([2, tf.shape(images)[0], 1], 0, 2 * MAX_SHIFT + 1, dtype=tf.int32)
-    rows, columns = starts[0] + tf.range(SIDE), starts[1] + tf.range(SIDE)
-    moved = tf.gather(tf.gather(padded, rows, batch_dims=1), columns, axis=2, batch_dims=1)
-    return tf.reshape(moved, [-1, PIXELS])
+def augmentation():
+    """The label-preserving changes of a training image, drawn anew for each image in each epoch: Keras's own
+    preprocessing layers for a batch of SIDE x SIDE images, zeros coming in at the edges. The move takes the
+    nearest pixel, so it moves by whole pixels; the turn interpolates, and training_pair rounds it back."""
+    return [keras.layers.RandomTranslation(MAX_SHIFT / SIDE, MAX_SHIFT / SIDE, fill_mode="constant",
+                                           interpolation="nearest"),
+            keras.layers.RandomRotation(MAX_ROTATION, fill_mode="constant")]
 
 
 def training_pair(images):
-    """The moved image is both the input and the target to reconstruct."""
-    moved = shift(images)
-    return moved, moved
+    """The changed image, rounded back to 0/1 pixels, is both the input and the target to reconstruct."""
+    changed = tf.round(images)
+    return changed, changed
 
 
 def build_model(pixel_mean, steps_per_epoch):
-    """The autoencoder: 784 pixels -> 256-unit tanh thought vector -> 784 sigmoid pixels."""
+    """The autoencoder: 784 pixels -> 256-unit tanh thought vector -> 784 sigmoid pixels, the thought vector
+    being the only way from the image to its reconstruction."""
     image = keras.Input(shape=(PIXELS,), name="image")
     # Subtract the training mean image (a fixed shift, no parameters): the tanh units start
     # unsaturated. Normalization with unit variance does exactly that subtraction.
@@ -137,15 +138,19 @@ def print_progress(check, logs):
 
 
 def train(model, x_train, x_validation, steps_per_epoch):
-    """Fit on moved training images, checking the validation loss every EPOCHS_PER_CHECK epochs and
+    """Fit on changed training images, checking the validation loss every EPOCHS_PER_CHECK epochs and
     stopping early on it; return the history, one entry per check."""
     # Training rows are cached before batching, so that every epoch reshuffles them into new batches; a
     # last batch of a few rows would take a full-sized, noisy Adam step, so it is left to a later epoch.
     # Repeated without end, so that Keras keeps one iterator for the whole run; prefetched, so that the
-    # next batches are moved while the model trains. The validation rows are one fixed batch, cached whole.
+    # next batches are changed while the model trains. The validation rows are one fixed batch, cached whole.
+    # The changes work on images: each row of pixels goes through them as a SIDE x SIDE image.
+    augment = keras.Sequential([keras.layers.Reshape((SIDE, SIDE, 1)), *augmentation(),
+                                keras.layers.Reshape((PIXELS,))])
     training_data = (tf.data.Dataset.from_tensor_slices(x_train)
-                     .cache().shuffle(len(x_train)).batch(BATCH_SIZE, drop_remainder=True)
-                     .map(training_pair).repeat().prefetch(tf.data.AUTOTUNE))
+                     .cache().shuffle(len(x_train)).batch(min(BATCH_SIZE, len(x_train)), drop_remainder=True)
+                     .map(augment).map(training_pair)
+                     .repeat().prefetch(tf.data.AUTOTUNE))
     validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
                        .batch(len(x_validation)).cache())
     # Keep the weights of the check with the lowest validation loss.
@@ -180,7 +185,7 @@ def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reco
     progress = progress_panel.subplots()
     epochs = EPOCHS_PER_CHECK * np.arange(1, len(history["loss"]) + 1)  # the epoch of each check
     best_epoch = epochs[np.argmin(history["val_loss"])]
-    progress.plot(epochs, history["loss"], label="training (moved images, dropout on)")
+    progress.plot(epochs, history["loss"], label="training (changed images, dropout on)")
     progress.plot(epochs, history["val_loss"], label="validation")
     progress.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
     progress.set(xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
@@ -227,7 +232,7 @@ def main():
                                                               stratify=labels)
 
     # Model and training; the test images are used only after training, for the evaluation and the charts.
-    steps_per_epoch = len(x_train) // BATCH_SIZE  # whole batches (see train)
+    steps_per_epoch = max(1, len(x_train) // BATCH_SIZE)  # whole batches (see train); one if fewer images
     model = build_model(x_train.mean(axis=0), steps_per_epoch)
     history = train(model, x_train, x_validation, steps_per_epoch)
 

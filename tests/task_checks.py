@@ -160,6 +160,13 @@ class TaskChecks:
         assert result.stdout == ""
         assert sorted(tmp_path.iterdir()) == sorted(before + [tmp_path / f"{task}.py"]), "the task wrote files"
 
+    def test_the_smallest_dataset_accepted_trains_to_the_end(self, task, tmp_path):
+        """A dataset.txt of 10 images of each digit, fewer than a batch once the validation images are out."""
+        broken("dataset.txt", lines=lambda lines: lines[::10])(tmp_path)
+        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES)
+        assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+        assert report_numbers(result.stdout).keys() == set(self.REPORT)
+
     @pytest.mark.parametrize("case", ACCEPTED_INPUTS)
     def test_what_the_course_reader_reads_is_read_alike(self, task, case, tmp_path):
         """The file, changed as the case says, reads as the clean file does: the same images and labels."""

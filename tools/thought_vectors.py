@@ -1,0 +1,43 @@
+"""How well a set of vectors (thought vectors, or raw pixels) separates the digits: the measures behind the report's
+"What the thought vectors hold", used by tools/fold_experiments.py on held-out folds and tools/make_report.py on
+the test images. All are scikit-learn's.
+
+- k-NN accuracy: leave-one-out NEIGHBOURS-nearest-neighbour vote, the share of points whose neighbours name their
+  digit; in the 256-d space and in the 2-D T-SNE plane that the scripts' "Thought vectors" chart shows (the
+  scripts' own T-SNE settings).
+- silhouette by digit: from -1 to 1, how much nearer each point is to its own digit than to the next digit.
+- nearest digits: for each digit, the other digit whose points are most often a point's nearest neighbour.
+"""
+import numpy as np
+from sklearn.manifold import TSNE
+from sklearn.metrics import confusion_matrix, silhouette_score
+from sklearn.model_selection import LeaveOneOut, cross_val_predict
+from sklearn.neighbors import KNeighborsClassifier
+
+NEIGHBOURS = 5
+DIGITS = 10
+
+
+def tsne_plane(vectors):
+    """The 2-D T-SNE map of the vectors, as the scripts' "Thought vectors" chart draws it."""
+    return TSNE(n_components=2, max_iter=500).fit_transform(vectors)
+
+
+def knn_accuracy(vectors, labels, neighbours=NEIGHBOURS):
+    """Leave-one-out k-NN accuracy (%): each point's digit voted by its `neighbours` nearest other points."""
+    predicted = cross_val_predict(KNeighborsClassifier(n_neighbors=neighbours), vectors, labels, cv=LeaveOneOut())
+    return 100 * float(np.mean(predicted == labels))
+
+
+def nearest_digits(vectors, labels):
+    """A 10 x 10 table: row d counts, over the points of digit d, the digit of each one's nearest other point."""
+    predicted = cross_val_predict(KNeighborsClassifier(n_neighbors=1), vectors, labels, cv=LeaveOneOut())
+    return confusion_matrix(labels, predicted, labels=range(DIGITS))
+
+
+def separation(vectors, labels):
+    """The k-NN accuracy (%) and the silhouette, in the vectors' own space and in their T-SNE plane."""
+    plane = tsne_plane(vectors)
+    return {"k-NN accuracy (%)": knn_accuracy(vectors, labels), "silhouette": float(silhouette_score(vectors, labels)),
+            "T-SNE k-NN accuracy (%)": knn_accuracy(plane, labels),
+            "T-SNE silhouette": float(silhouette_score(plane, labels))}
