@@ -47,7 +47,8 @@ DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learn
                 "MAX_SHIFT": "shifts of up to {} pixels", "DROPOUT_RATE": "thought-vector dropout {}",
                 "CLASSIFICATION_WEIGHT": "classification weight {}", "LABEL_SMOOTHING": "label smoothing {}",
                 "CLASSIFIER_HIDDEN_UNITS": "classifier hidden layer of {}",
-                "MAX_ROTATION": "rotations of up to {} turn", "ADDED_LAYER": "{} added"}
+                "CLASSIFIER_DROPOUT_RATE": "classifier dropout {}", "MAX_ROTATION": "rotations of up to {} turn",
+                "ADDED_LAYER": "{} added"}
 # (task, the constants it changes from the script's, or a Keras preprocessing layer it adds after the script's own
 # augmentation); the first of each task is the setting in the script.
 EXPERIMENTS = [
@@ -74,6 +75,8 @@ EXPERIMENTS = [
     ("task1", {"BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.014, "EPOCHS": 800}),
     ("task2", {}),
     ("task2", {"PEAK_LEARNING_RATE": 0.01}),
+    ("task2", {"LABEL_SMOOTHING": 0.2}),
+    ("task2", {"CLASSIFIER_DROPOUT_RATE": 0.5}),
     # The classification weight, on round 2's schedule (report: the trade-off chart).
     ("task2", {"BATCH_SIZE": 48, "EPOCHS": 300}),
     ("task2", {"BATCH_SIZE": 48, "EPOCHS": 300, "CLASSIFICATION_WEIGHT": 0.03}),
