@@ -1,14 +1,16 @@
 """Build assignment2.pdf, its data and charts, and the README's Results block from real runs.
 
-Usage: python tools/make_report.py [--runs N]   run everything, then build (about N + 1 minutes a task)
+Usage: python tools/make_report.py [--runs N]   run everything, then build (about N + 4 minutes a task)
        python tools/make_report.py --from-json  rebuild the PDF and the README's Results block from the
                                                 committed report/results.json and images, in seconds
 
 A full build runs the benchmark (tools/benchmark.py: N unseeded runs of each script, headless, each
 after timing the reference epoch) and keeps the figure of each script's first run in docs/. It then
-trains each task once more in-process with the script's own code on the script's own split, for the
-analysis that the scripts do not print: task 1's worst-reconstructed test digits and task 2's
-confusion matrix. The numbers go to report/results.json, beside the held-out-fold experiments of
+trains each task again in-process with the script's own code on the script's own split, for the
+analysis that the scripts do not print: task 1's worst-reconstructed test digits, task 2's confusion
+matrix and, over ANALYSIS_RUNS trainings of each, what the test thought vectors hold (tools/thought_vectors.py).
+It also charts task 2's classification-weight sweep from the fold experiments (docs/trade_off.png).
+The numbers go to report/results.json, beside the held-out-fold experiments of
 tools/fold_experiments.py (report/fold_experiments.json); report/assignment2.typ reads them all
 from there and the typst package compiles it. No number in the PDF is typed by hand.
 """
@@ -28,6 +30,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
 import numpy as np  # noqa: E402
 import typst  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from benchmark import REPO, formatted, markdown_tables, reference_figures, run_once, summary  # noqa: E402
 
@@ -41,16 +44,19 @@ from tensorflow import keras  # noqa: E402
 
 import reference_epoch  # noqa: E402  (for its constants)
 from fold_experiments import hyperparameters, train_quietly  # noqa: E402
+from thought_vectors import NEIGHBOURS, nearest_digits, separation  # noqa: E402
 
 DOCS = REPO / "docs"
 REPORT = REPO / "report"
 RESULTS = REPORT / "results.json"
 FOLD_EXPERIMENTS = REPORT / "fold_experiments.json"
+EXPLORATION_RECORD = REPORT / "exploration_record.json"
 SOURCE = REPORT / "assignment2.typ"
 PDF = REPO / "assignment2.pdf"
 README = REPO / "README.md"
 RESULTS_BLOCK = re.compile(r"(<!-- results -->\n).*?(<!-- /results -->)", re.DOTALL)
 WORST_DIGITS = 10
+ANALYSIS_RUNS = 3  # trainings of each task for the report's "What the thought vectors hold"
 
 
 def machine():
@@ -79,16 +85,16 @@ def rounded_numbers(numbers):
 
 
 def trained_on_the_split(task):
-    """Train the task's model as its main() does (same files, same code); return it and the test set."""
+    """Train the task's model as its main() does (same files, same code); return it and the data."""
     pixels, labels = task.load_digits(task.DATASET)
     x_test, labels_test = task.load_digits(task.TEST_SET)
     model, _ = train_quietly(task, pixels, labels, np.arange(len(labels)))
-    return model, x_test, labels_test
+    return model, pixels, labels, x_test, labels_test
 
 
 def analysis():
     """Task 1's worst-reconstructed test digits (saved as a picture) and task 2's confusion matrix."""
-    model, x_test, labels_test = trained_on_the_split(task1)
+    model, _, _, x_test, labels_test = trained_on_the_split(task1)
     reconstructions = model.predict(x_test, verbose=0)
     wrong_pixels = np.sum(np.round(reconstructions) != x_test, axis=1)
     worst = np.argsort(wrong_pixels)[::-1][:WORST_DIGITS]
@@ -107,7 +113,7 @@ def analysis():
                                 "wrong pixels": int(wrong_pixels[row])} for row in worst],
                      "Median wrong pixels per test digit": float(np.median(wrong_pixels))}
 
-    model, x_test, labels_test = trained_on_the_split(task2)
+    model, _, _, x_test, labels_test = trained_on_the_split(task2)
     predictions = model.predict(x_test, verbose=0)
     predicted = np.argmax(predictions["digit"], axis=1)
     confusion = np.zeros((task2.DIGITS, task2.DIGITS), dtype=int)
@@ -118,8 +124,82 @@ def analysis():
     return {"task1": rounded_numbers(task1_numbers), "task2": rounded_numbers(task2_numbers)}
 
 
+def what_vectors_hold(training_vectors, labels, test_vectors, labels_test):
+    """How well the test vectors separate the digits (tools/thought_vectors.py), and a linear probe: logistic
+    regression fitted on the vectors of dataset.txt's images, scored on test.txt's."""
+    numbers = separation(test_vectors, labels_test)
+    probe = LogisticRegression(max_iter=1000).fit(training_vectors, labels)
+    numbers["linear probe accuracy (%)"] = 100 * probe.score(test_vectors, labels_test)
+    return numbers
+
+
+def thought_vector_analysis(task, runs):
+    """`runs` trainings of the task as its main() does: what its test thought vectors hold in each (task 2's own
+    classifier beside them), and the nearest-digit table summed over the runs."""
+    numbers, nearest = [], 0
+    for _ in range(runs):
+        model, pixels, labels, x_test, labels_test = trained_on_the_split(task)
+        encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
+        test_vectors = encoder.predict(x_test, verbose=0)
+        run = what_vectors_hold(encoder.predict(pixels, verbose=0), labels, test_vectors, labels_test)
+        if task is task2:
+            predicted = np.argmax(model.predict(x_test, verbose=0)["digit"], axis=1)
+            run["own classifier accuracy (%)"] = 100 * np.mean(predicted == labels_test)
+        numbers.append(run)
+        nearest = nearest + nearest_digits(test_vectors, labels_test)
+    return numbers, nearest
+
+
+def thought_vectors(runs):
+    """Raw test pixels, task 1's and task 2's test thought vectors side by side: each measure's min/median/max
+    over `runs` (T-SNE is random, so the pixels too are measured `runs` times), and the nearest-digit tables."""
+    pixels, labels = task1.load_digits(task1.DATASET)
+    x_test, labels_test = task1.load_digits(task1.TEST_SET)
+    sources = {"raw pixels": ([what_vectors_hold(pixels, labels, x_test, labels_test) for _ in range(runs)],
+                              nearest_digits(x_test, labels_test) * runs),
+               "task1": thought_vector_analysis(task1, runs), "task2": thought_vector_analysis(task2, runs)}
+    return {"runs": runs, "neighbours": NEIGHBOURS,
+            "measures": {source: {key: {name: round(value, 2 if "%" in key else 3)  # silhouettes: 3 decimals
+                                        for name, value in summary([run[key] for run in numbers]).items()}
+                                  for key in numbers[0]} for source, (numbers, _) in sources.items()},
+            "nearest digits": {source: nearest.tolist() for source, (_, nearest) in sources.items()}}
+
+
+def trade_off_chart():
+    """Task 2's classification weight against its held-out fold scores (report/fold_experiments.json), for the
+    script's classifier and for a linear one (report/exploration_record.json), beside task 1's thought vectors;
+    all on the training schedule that the weights were swept on."""
+    folds = json.loads(FOLD_EXPERIMENTS.read_text())["experiments"]
+    record = json.loads(EXPLORATION_RECORD.read_text())["experiments"]
+
+    def schedule(experiment):
+        return {name: value for name, value in experiment["changes"].items() if name != "CLASSIFICATION_WEIGHT"}
+    swept = schedule(next(e for e in folds if e["task"] == "task2" and "CLASSIFICATION_WEIGHT" in e["changes"]))
+    heads = {f"hidden ReLU layer of {task2.CLASSIFIER_HIDDEN_UNITS} (the script's)":
+             [e for e in folds if e["task"] == "task2" and schedule(e) == swept],
+             "linear (softmax on the thought vector)": [e for e in record if e.get("head") == "linear"]}
+    task1_tsne = next(e for e in folds if e["task"] == "task1" and e["changes"] == swept)[
+        "thought-vector T-SNE k-NN accuracy (%)"]["median"]
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3.4), layout="constrained")
+    for (head, experiments), marker in zip(heads.items(), "os"):
+        experiments = sorted(experiments, key=lambda e: e["settings"]["CLASSIFICATION_WEIGHT"])
+        weights = [e["settings"]["CLASSIFICATION_WEIGHT"] for e in experiments]
+        for axis, key in zip(axes, ("pixel accuracy (%)", "classification accuracy (%)",
+                                    "thought-vector T-SNE k-NN accuracy (%)")):
+            axis.plot(weights, [e[key]["median"] for e in experiments], marker=marker, label=head)
+    axes[2].axhline(task1_tsne, color="grey", linestyle="--", label="task 1's thought vectors")
+    for axis, title in zip(axes, ("held-out pixels right (%)", "held-out digits right (%)",
+                                  f"thought vectors, {NEIGHBOURS}-NN in the T-SNE plane (%)")):
+        axis.set(xscale="log", xlabel="classification weight", title=title)
+        axis.title.set_fontsize(10)
+    axes[2].legend(fontsize=8, loc="center right")
+    figure.savefig(DOCS / "trade_off.png", dpi=150)
+    plt.close(figure)
+
+
 def run_everything(runs):
     DOCS.mkdir(exist_ok=True)
+    trade_off_chart()
     tasks = {}
     for task in ("task1", "task2"):
         reports = [run_once(task, figure_to=DOCS / f"{task}.png")] + [run_once(task) for _ in range(runs - 1)]
@@ -134,7 +214,8 @@ def run_everything(runs):
             "settings": {"task1": hyperparameters(task1), "task2": hyperparameters(task2),
                          "reference epoch": hyperparameters(reference_epoch)},
             "data": data, "references": references, "tasks": tasks,
-            "analysis": analysis(), "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
+            "analysis": analysis(), "thought vectors": thought_vectors(ANALYSIS_RUNS),
+            "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
 
 
 def readme_results(results):
