@@ -64,7 +64,7 @@ def test_every_decimal_number_in_the_pdf_comes_from_the_json(text, results):
             for item in value:
                 collect(item)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            known.update(f"{abs(value):.{decimals}f}" for decimals in range(4))  # the PDF's minus is a sign apart
+            known.update(f"{abs(value):.{decimals}f}" for decimals in range(4))  # numbers below are found without sign
             known.update(f"{100 - value:.{decimals}f}" for decimals in range(4))  # error rates
             known.add(str(value))
         elif isinstance(value, str):

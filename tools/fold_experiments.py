@@ -10,7 +10,10 @@ experiment gets the same folds); each fold in turn is held out and
 scored while the task's own code (build_model and train from task1.py or task2.py, its constants
 changed as the experiment says) trains on the other folds, carving its validation set from them as
 main() does. A run's score is the mean over the folds: the percentage of held-out pixels equal to the
-input after rounding (the brief's accuracy) and, for task 2, of held-out digits classified right.
+input after rounding (the brief's accuracy), for task 2 of held-out digits classified right, and how well the
+held-out thought vectors separate the digits (leave-one-out k-NN accuracy in their own space and in their T-SNE
+plane, tools/thought_vectors.py). An experiment changes the script's constants or adds a Keras preprocessing
+layer after the script's own augmentation.
 Every run is unseeded; with --runs N the JSON keeps min/median/max over the N runs.
 """
 import argparse
