@@ -23,16 +23,19 @@ def tsne_plane(vectors):
     return TSNE(n_components=2, max_iter=500).fit_transform(vectors)
 
 
+def leave_one_out_votes(vectors, labels, neighbours):
+    """Each point's digit as voted by its `neighbours` nearest other points."""
+    return cross_val_predict(KNeighborsClassifier(n_neighbors=neighbours), vectors, labels, cv=LeaveOneOut())
+
+
 def knn_accuracy(vectors, labels, neighbours=NEIGHBOURS):
-    """Leave-one-out k-NN accuracy (%): each point's digit voted by its `neighbours` nearest other points."""
-    predicted = cross_val_predict(KNeighborsClassifier(n_neighbors=neighbours), vectors, labels, cv=LeaveOneOut())
-    return 100 * float(np.mean(predicted == labels))
+    """Leave-one-out k-NN accuracy (%): the share of points whose `neighbours` nearest other points name their digit."""
+    return 100 * float(np.mean(leave_one_out_votes(vectors, labels, neighbours) == labels))
 
 
 def nearest_digits(vectors, labels):
     """A 10 x 10 table: row d counts, over the points of digit d, the digit of each one's nearest other point."""
-    predicted = cross_val_predict(KNeighborsClassifier(n_neighbors=1), vectors, labels, cv=LeaveOneOut())
-    return confusion_matrix(labels, predicted, labels=range(DIGITS))
+    return confusion_matrix(labels, leave_one_out_votes(vectors, labels, 1), labels=range(DIGITS))
 
 
 def separation(vectors, labels):
