@@ -6,8 +6,11 @@ images" (with the report beside them) and "Thought vectors" (T-SNE), plus digits
 from thought vectors that no image gave it. The figure is also saved beside the script as a PNG of the
 same name.
 """
+import importlib
+import math
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -16,7 +19,20 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import matplotlib  # noqa: E402  (imports below the environment settings above)
+# The oldest versions this script runs on (README, "Tested with"). With an older one, or none, it stops here, in
+# one line saying what to install, rather than with a traceback after the training.
+OLDEST_VERSIONS = {"numpy": "1.22", "matplotlib": "3.5", "scikit-learn": "1.2", "tensorflow": "2.13"}
+for package, oldest in OLDEST_VERSIONS.items():
+    try:
+        found = importlib.import_module(package.replace("scikit-learn", "sklearn")).__version__
+    except ImportError:
+        found = "none"
+    major_minor = [int(part) for part in re.findall(r"\d+", found)[:2]]  # [] for none: older than any
+    if major_minor < [int(part) for part in oldest.split(".")]:
+        sys.exit(f'{pathlib.Path(__file__).name} needs {package} {oldest} or newer, found {found}: '
+                 f'pip install --upgrade "{package}>={oldest}"')
+
+import matplotlib  # noqa: E402  (imports below the environment settings and version check above)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -125,9 +141,10 @@ def build_model(pixel_mean, steps_per_epoch):
     learning_rate = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0, decay_steps=(EPOCHS - WARMUP_EPOCHS) * steps_per_epoch,
         warmup_target=PEAK_LEARNING_RATE, warmup_steps=WARMUP_EPOCHS * steps_per_epoch)
-    # All the steps between two checks run in one call: the steps are short, the per-call overhead is not.
+    # An epoch's steps run in one call: the steps are short, the per-call overhead is not. Not more: Keras 3.0-3.6
+    # unroll a call's steps and refuse more than 32 (an epoch of over 3,000 images, 3 times the course's).
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  steps_per_execution=EPOCHS_PER_CHECK * steps_per_epoch)
+                  steps_per_execution=steps_per_epoch)
     return model
 
 
@@ -143,7 +160,9 @@ def train(model, x_train, x_validation, steps_per_epoch):
     # Training rows are cached before batching, so that every epoch reshuffles them into new batches; a
     # last batch of a few rows would take a full-sized, noisy Adam step, so it is left to a later epoch.
     # Repeated without end, so that Keras keeps one iterator for the whole run; prefetched, so that the
-    # next batches are changed while the model trains. The validation rows are one fixed batch, cached whole.
+    # next batches are changed while the model trains.
+    # The validation rows are cached in as many batches as a call of Keras has steps (see build_model), so that a
+    # check is one call over them all: Keras 3.0-3.6 warn when a call runs out of data.
     # The changes work on images: each row of pixels goes through them as a SIDE x SIDE image.
     augment = keras.Sequential([keras.layers.Reshape((SIDE, SIDE, 1)), *augmentation(),
                                 keras.layers.Reshape((PIXELS,))])
@@ -152,7 +171,7 @@ def train(model, x_train, x_validation, steps_per_epoch):
                      .map(augment).map(training_pair)
                      .repeat().prefetch(tf.data.AUTOTUNE))
     validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
-                       .batch(len(x_validation)).cache())
+                       .batch(math.ceil(len(x_validation) / steps_per_epoch)).cache())
     # Keep the weights of the check with the lowest validation loss.
     early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
                                                    restore_best_weights=True)
@@ -172,13 +191,13 @@ def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reco
     """The course's three charts, "Training progress", "Generated images" (with the report beside them) and
     "Thought vectors", plus digits that the decoder generates from thought vectors no image produced."""
     encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
-    thought_vectors_2d = TSNE(n_components=2, max_iter=500).fit_transform(encoder.predict(x_test, verbose=0))
+    thought_vectors_2d = TSNE(n_components=2).fit_transform(encoder.predict(x_test, verbose=0))
     # Generated from training images only: each digit's mean thought vector, then a walk from a 3 to an 8.
     training_thought_vectors = encoder.predict(x_train, verbose=0)
     means = [training_thought_vectors[labels_train == digit].mean(axis=0) for digit in range(DIGITS)]
     three, eight = training_thought_vectors[labels_train == 3][0], training_thought_vectors[labels_train == 8][0]
     walk = [three + step * (eight - three) for step in np.linspace(0, 1, DIGITS)]
-    generated = keras.ops.convert_to_numpy(model.get_layer("reconstruction")(np.array(means + walk)))
+    generated = np.asarray(model.get_layer("reconstruction")(np.array(means + walk)))
 
     figure = plt.figure(figsize=(13, 10), layout="constrained")
     (progress_panel, tsne_panel), (images_panel, generated_panel) = figure.subfigures(2, 2, width_ratios=[1, 1])

@@ -160,6 +160,27 @@ class TaskChecks:
         assert result.stdout == ""
         assert sorted(tmp_path.iterdir()) == sorted(before + [tmp_path / f"{task}.py"]), "the task wrote files"
 
+    @pytest.mark.parametrize("module, stand_in, found", [("sklearn", '__version__ = "1.1.3"', "1.1.3"),
+                                                         ("tensorflow", '__version__ = "2.12.1"', "2.12.1"),
+                                                         ("tensorflow", "raise ImportError('no tensorflow')", "none"),
+                                                         ("numpy", '__version__ = "1.21.6"', "1.21.6")])
+    def test_an_old_or_missing_library_stops_the_script_at_once(self, task, module, stand_in, found, tmp_path,
+                                                                monkeypatch):
+        """A stand-in package of that version, first on the path, stops the script before it reads the data: exit 1,
+        one line naming the package, the version found, the one needed and the pip command; nothing written."""
+        (tmp_path / "old" / module).mkdir(parents=True)
+        (tmp_path / "old" / module / "__init__.py").write_text(stand_in + "\n")
+        monkeypatch.setenv("PYTHONPATH", str(tmp_path / "old"))
+        folder = tmp_path / "run"
+        folder.mkdir()  # no data files: the check comes before the data are read
+        result, _ = run_task(task, folder, timeout=TEN_MINUTES)
+        package = {"sklearn": "scikit-learn"}.get(module, module)
+        oldest = importlib.import_module(task).OLDEST_VERSIONS[package]
+        assert result.returncode == 1, result.stderr[-2000:]
+        assert result.stderr == (f"{task}.py needs {package} {oldest} or newer, found {found}: "
+                                 f'pip install --upgrade "{package}>={oldest}"\n')
+        assert result.stdout == "" and sorted(path.name for path in folder.iterdir()) == [f"{task}.py"]
+
     def test_the_smallest_dataset_accepted_trains_to_the_end(self, task, tmp_path):
         """A dataset.txt of 10 images of each digit, fewer than a batch once the validation images are out."""
         broken("dataset.txt", lines=lambda lines: lines[::10])(tmp_path)
