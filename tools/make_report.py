@@ -11,7 +11,8 @@ analysis that the scripts do not print: task 1's worst-reconstructed test digits
 matrix and, over ANALYSIS_RUNS trainings of each, what the test thought vectors hold (tools/thought_vectors.py).
 It also charts task 2's classification-weight sweep from the fold experiments (docs/trade_off.png).
 The numbers go to report/results.json, beside the held-out-fold experiments of
-tools/fold_experiments.py (report/fold_experiments.json); report/assignment2.typ reads them all
+tools/fold_experiments.py (report/fold_experiments.json) and the step timings of tools/step_times.py
+(report/step_times.json, which that tool writes and this one copies in); report/assignment2.typ reads them all
 from there and the typst package compiles it. No number in the PDF is typed by hand.
 """
 import argparse
@@ -50,6 +51,7 @@ DOCS = REPO / "docs"
 REPORT = REPO / "report"
 RESULTS = REPORT / "results.json"
 FOLD_EXPERIMENTS = REPORT / "fold_experiments.json"
+STEP_TIMES = REPORT / "step_times.json"
 EXPLORATION_RECORD = REPORT / "exploration_record.json"
 SOURCE = REPORT / "assignment2.typ"
 PDF = REPO / "assignment2.pdf"
@@ -215,7 +217,8 @@ def run_everything(runs):
                          "reference epoch": hyperparameters(reference_epoch)},
             "data": data, "references": references, "tasks": tasks,
             "analysis": analysis(), "thought vectors": thought_vectors(ANALYSIS_RUNS),
-            "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text())}
+            "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text()),
+            "step times": json.loads(STEP_TIMES.read_text())}
 
 
 def readme_results(results):
