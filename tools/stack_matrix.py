@@ -4,12 +4,12 @@ scikit-learn, matplotlib and numpy, from the oldest supported to today's pins, a
 Usage: python tools/stack_matrix.py [--only NAME ...] [--epochs N] [--venvs DIR] [--output FILE] [--readme]
        (default: every stack, 20 epochs, venvs in .stack-venvs/, output report/stack_matrix.json)
 
-Each stack gets a venv of its own (made with that Python, found as pythonX.Y on the PATH or in pyenv, and kept in
-DIR for the next call while its packages stay the same). Each script is copied alone into an empty folder with
-dataset.txt and test.txt, its EPOCHS set to N (a short run: the matrix checks that the script runs, not how well
-it trains), and run headless. The JSON keeps, for each stack and script, the versions installed, the exit status,
-the lines on stderr, the test pixel accuracy and whether the run did what the stack expects ('runs': exit 0 and an
-empty stderr; 'refused': exit 1 and exactly the stack's one line). --readme writes the README's "Tested with"
+Each stack gets a venv of its own (made with that Python, the newest pyenv build of it or else pythonX.Y on the
+PATH, and kept in DIR for the next call while its packages stay the same). Each script is copied alone into an empty
+folder with dataset.txt and test.txt, its EPOCHS set to N (a short run: the matrix checks that the script runs, not
+how well it trains), and run headless. The JSON keeps, for each stack and script, the versions installed, the exit
+status, the lines on stderr, the test pixel accuracy and whether the run did what the stack expects ('runs': exit 0
+and an empty stderr; 'refused': exit 1 and exactly the stack's one line). --readme writes the README's "Tested with"
 table from the JSON. The exit status is 1 if any run did not do what its stack expects.
 """
 import argparse
@@ -41,13 +41,14 @@ VERSIONS = ("import importlib.metadata as m, json, platform\n"
 
 
 def interpreter(version):
-    """The path of Python `version` ('3.9'): pythonX.Y on the PATH, else the newest pyenv build of it."""
-    on_path = shutil.which(f"python{version}")
+    """The path of Python `version` ('3.9'): the newest pyenv build of it (pyenv's own pythonX.Y on the PATH is a
+    shim that works only for the versions pyenv has selected), else pythonX.Y on the PATH."""
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     builds = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python"),
                     key=lambda path: [int(part) for part in re.findall(r"\d+", path.split("/versions/")[1])[:3]])
     if builds:
         return builds[-1]
+    on_path = shutil.which(f"python{version}")
     if on_path:
         return on_path
     sys.exit(f"stack_matrix: no Python {version}: install it (pyenv install {version}) or put python{version} "
