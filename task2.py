@@ -174,7 +174,7 @@ def train(model, x_train, digits_train, x_validation, digits_validation, steps_p
     # last batch of a few rows would take a full-sized, noisy Adam step, so it is left to a later epoch.
     # Repeated without end, so that Keras keeps one iterator for the whole run; prefetched, so that the
     # next batches are changed while the model trains. tf.data's autotuning is off: in about half the runs its
-    # thread held up the pipeline's teardown, so fit took seconds to return after the last epoch.
+    # thread held up the pipeline's teardown, so fit took up to seconds to return after the last epoch.
     # The validation rows are cached in as many batches as a call of Keras has steps (see build_model), so that a
     # check is one call over them all: Keras 3.0-3.6 warn when a call runs out of data.
     # The changes work on images: each row of pixels goes through them as a SIDE x SIDE image.
