@@ -68,17 +68,18 @@ EXPERIMENTS = [
     ("task1", {"ROWS": 500, "TRAINING_STEPS": 4800}),
     ("task1", {"ROWS": 2000}),
     ("task1", {"ROWS": 2000, "STEPS_GROWTH": 0.25}),
+    ("task1", {"ROWS": 2000, "STEPS_GROWTH": 0.5}),
     ("task1", {"ROWS": 4800}),
     ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.0}),
     ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.25}),
-    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.4}),
+    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.5}),
     ("task1", {"ROWS": 4800, "STEPS_GROWTH": 1.0}),
     ("task1", {"ROWS": 4800, "EARLY_STOPPING_START": 0.0}),
     ("task2", {}),
     ("task2", {"ROWS": 500}),
     ("task2", {"ROWS": 2000}),
     ("task2", {"ROWS": 4800}),
-    ("task2", {"ROWS": 4800, "STEPS_GROWTH": 0.25}),
+    ("task2", {"ROWS": 4800, "STEPS_GROWTH": 0.5}),
 ]
 
 
@@ -119,8 +120,7 @@ def train_quietly(task, pixels, labels, training_rows):
         if task.__name__ == "task1":
             history = task.train(model, x_train, x_validation, plan)
         else:
-            digits = keras.utils.to_categorical(labels, task.DIGITS)
-            history = task.train(model, x_train, digits[fit_rows], x_validation, digits[validation_rows], plan)
+            history = task.train(model, x_train, labels[fit_rows], x_validation, labels[validation_rows], plan)
     return model, history, plan
 
 
@@ -191,22 +191,25 @@ def main():
               if task in arguments.tasks and (not arguments.only or description(task, changes) in arguments.only)]
     kept = json.loads(arguments.output.read_text())["experiments"] if arguments.output.exists() else []
     records = {(record["task"], record["tried"]): record for record in kept}
+    tasks = {name: importlib.import_module(name) for name in arguments.tasks}  # as they are now, for the whole run
     for task_name, tried, changes in chosen:
-        task = importlib.import_module(task_name)
+        task = tasks[task_name]
         scores = experiment(task, changes, arguments.runs)
         records[task_name, tried] = {"task": task_name, "tried": tried, "changes": changes,
                                      "settings": {**hyperparameters(task), **changes}, "runs": arguments.runs,
                                      "date": datetime.date.today().isoformat(),
                                      "python": platform.python_version(), **scores}
         print(task_name, tried, {key: value["median"] for key, value in scores.items()}, flush=True)
-    # In the order of EXPERIMENTS; records of experiments no longer listed are dropped.
+        write(arguments.output, records)  # after each experiment: an interrupted run keeps what it finished
+
+
+def write(output, records):
+    """The records in the order of EXPERIMENTS; records of experiments no longer listed are dropped."""
     ordered = [records[task, description(task, changes)] for task, changes in EXPERIMENTS
                if (task, description(task, changes)) in records]
-    arguments.output.parent.mkdir(exist_ok=True)
-    arguments.output.write_text(json.dumps({"command": "python tools/fold_experiments.py", "folds": FOLDS,
-                                            "experiments": ordered}, indent=1) + "\n")
-    print(f"wrote {arguments.output}")
-
+    output.parent.mkdir(exist_ok=True)
+    output.write_text(json.dumps({"command": "python tools/fold_experiments.py", "folds": FOLDS,
+                                  "experiments": ordered}, indent=1) + "\n")
 
 if __name__ == "__main__":
     main()
