@@ -135,7 +135,8 @@ def train(model, x_train, x_validation, plan):
     def training_pair(images):  # the changed images, rounded back to 0/1 pixels
         changed = tf.round(augment(images))
         return changed, changed
-    # Whole batches, reshuffled each epoch: a last few images would take a full, noisy Adam step.
+    # Whole batches, reshuffled here each epoch (not by fit): a last few images would take a full,
+    # noisy Adam step.
     training_data = (tf.data.Dataset.from_tensor_slices(x_train).cache()
                      .shuffle(len(x_train)).batch(batch_size, drop_remainder=True)
                      .map(training_pair).repeat().prefetch(PREFETCHED_BATCHES)
@@ -153,7 +154,7 @@ def train(model, x_train, x_validation, plan):
                   f"{logs['val_loss']:>16.4f}")
     print("epoch  training error  validation error  (binary cross-entropy)")
     return model.fit(training_data, validation_data=validation_data, epochs=plan.checks,
-                     steps_per_epoch=plan.steps_per_check, verbose=0, shuffle=False,  # as above
+                     steps_per_epoch=plan.steps_per_check, verbose=0, shuffle=False,
                      callbacks=[early_stopping, keras.callbacks.LambdaCallback(
                          on_epoch_end=print_progress)]).history
 
@@ -216,7 +217,8 @@ def main():
     start = time.perf_counter()  # the course's duration: loading, training, predicting the test set
     pixels, labels = load_digits(DATASET, least_of_each_digit=round(1 / VALIDATION_FRACTION))
     x_test, labels_test = load_digits(TEST_SET)
-    x_train, x_validation, labels_train, _ = train_test_split(  # files are sorted
+    # Stratified: the files are sorted by digit.
+    x_train, x_validation, labels_train, _ = train_test_split(
         pixels, labels, test_size=VALIDATION_FRACTION, stratify=labels)
     plan = training_plan(len(x_train), len(x_validation))
     model = build_model(x_train.mean(axis=0), plan)
