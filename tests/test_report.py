@@ -11,7 +11,7 @@ from make_report import PDF, README, RESULTS, RESULTS_BLOCK, build, readme_resul
 # The numbers each figure's caption quotes from the run that drew it.
 FIRST_RUN_KEYS = ["Test accuracy (%)", "Test classification accuracy (%)", "Duration (s)",
                   "Duration (reference epochs)", "Parameters"]
-SECTIONS = ["Task 1: Autoencoder", "Task 2: Multi-task learning", "Results against the references",
+SECTIONS = ["Task 1: Autoencoder", "Task 2: Multi-task learning", "Results against the references", "How it scales",
             "What the thought vectors hold", "A closer look at the test digits", "The exploration behind the design"]
 
 

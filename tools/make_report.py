@@ -9,11 +9,13 @@ after timing the reference epoch) and keeps the figure of each script's first ru
 trains each task again in-process with the script's own code on the script's own split, for the
 analysis that the scripts do not print: task 1's worst-reconstructed test digits, task 2's confusion
 matrix and, over ANALYSIS_RUNS trainings of each, what the test thought vectors hold (tools/thought_vectors.py).
-It also charts task 2's classification-weight sweep from the fold experiments (docs/trade_off.png).
+It also charts task 2's classification-weight sweep of round 3 (report/exploration_record.json,
+docs/trade_off.png) and the size sweep of tools/size_sweep.py (report/size_sweep.json, docs/scaling.png).
 The numbers go to report/results.json, beside the held-out-fold experiments of
-tools/fold_experiments.py (report/fold_experiments.json) and the step timings of tools/step_times.py
-(report/step_times.json, which that tool writes and this one copies in); report/assignment2.typ reads them all
-from there and the typst package compiles it. No number in the PDF is typed by hand.
+tools/fold_experiments.py (report/fold_experiments.json), the step timings of tools/step_times.py
+(report/step_times.json) and the size sweep, which those tools write and this one copies in;
+report/assignment2.typ reads them all from there and the typst package compiles it. No number in the PDF is
+typed by hand.
 """
 import argparse
 import datetime
@@ -52,6 +54,7 @@ REPORT = REPO / "report"
 RESULTS = REPORT / "results.json"
 FOLD_EXPERIMENTS = REPORT / "fold_experiments.json"
 STEP_TIMES = REPORT / "step_times.json"
+SIZE_SWEEP = REPORT / "size_sweep.json"
 EXPLORATION_RECORD = REPORT / "exploration_record.json"
 SOURCE = REPORT / "assignment2.typ"
 PDF = REPO / "assignment2.pdf"
@@ -168,11 +171,11 @@ def thought_vectors(runs):
 
 
 def trade_off_chart():
-    """Task 2's classification weight against its held-out fold scores (report/fold_experiments.json), for the
-    script's classifier and for a linear one (report/exploration_record.json), beside task 1's thought vectors;
-    all on the training schedule that the weights were swept on."""
-    folds = json.loads(FOLD_EXPERIMENTS.read_text())["experiments"]
+    """Task 2's classification weight against its held-out fold scores in round 3 (report/exploration_record.json),
+    for the script's classifier and for a linear one, beside task 1's thought vectors; all on the training schedule
+    that the weights were swept on."""
     record = json.loads(EXPLORATION_RECORD.read_text())["experiments"]
+    folds = [e for e in record if e["round"] == 3 and "head" not in e]
 
     def schedule(experiment):
         return {name: value for name, value in experiment["changes"].items() if name != "CLASSIFICATION_WEIGHT"}
@@ -199,9 +202,30 @@ def trade_off_chart():
     plt.close(figure)
 
 
+def scaling_chart(sweep):
+    """Test pixel accuracy and duration against the rows of dataset.txt (report/size_sweep.json): both tasks'
+    median runs, and PCA-256 fitted on the same file."""
+    rows = [size["rows"] for size in sweep["sizes"]]
+    figure, (pixels, seconds) = plt.subplots(1, 2, figsize=(10, 2.8), layout="constrained")
+    for task, marker in (("task1", "o"), ("task2", "s")):
+        medians = [size[task]["summary"] for size in sweep["sizes"]]
+        pixels.plot(rows, [m["Test accuracy (%)"]["median"] for m in medians], marker=marker, label=task)
+        seconds.plot(rows, [m["Duration (s)"]["median"] for m in medians], marker=marker, label=task)
+    pixels.plot(rows, [size["references"]["PCA-256 test pixel accuracy (%)"] for size in sweep["sizes"]],
+                color="grey", linestyle="--", marker=".", label="PCA-256 on the same file")
+    pixels.set(ylabel="test pixel accuracy (%)")
+    seconds.set(ylabel="duration (s)")
+    for axis in (pixels, seconds):
+        axis.set(xscale="log", xlabel="rows of dataset.txt")
+        axis.legend(fontsize=8)
+    figure.savefig(DOCS / "scaling.png", dpi=150)
+    plt.close(figure)
+
+
 def run_everything(runs):
     DOCS.mkdir(exist_ok=True)
     trade_off_chart()
+    scaling_chart(json.loads(SIZE_SWEEP.read_text()))
     tasks = {}
     for task in ("task1", "task2"):
         reports = [run_once(task, figure_to=DOCS / f"{task}.png")] + [run_once(task) for _ in range(runs - 1)]
@@ -218,7 +242,7 @@ def run_everything(runs):
             "data": data, "references": references, "tasks": tasks,
             "analysis": analysis(), "thought vectors": thought_vectors(ANALYSIS_RUNS),
             "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text()),
-            "step times": json.loads(STEP_TIMES.read_text())}
+            "step times": json.loads(STEP_TIMES.read_text()), "size sweep": json.loads(SIZE_SWEEP.read_text())}
 
 
 def readme_results(results):
