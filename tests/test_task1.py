@@ -5,7 +5,7 @@ from task_checks import TaskChecks
 class TestTask1(TaskChecks):
     TASK = "task1"
     REPORT = ["Test accuracy (%)", "Duration (s)", "Parameters"]
-    MIN_TEST_ACCURACY = 99.85  # 10 benchmarked runs scored 99.89-99.91
+    MIN_TEST_ACCURACY = 99.85  # 15 benchmarked runs scored 99.88-99.91
 
     def test_the_reconstruction_is_the_only_output(self, model):
         assert model.outputs == [model.get_layer("reconstruction").output]
