@@ -225,7 +225,8 @@ def scaling_chart(sweep):
 def run_everything(runs):
     DOCS.mkdir(exist_ok=True)
     trade_off_chart()
-    scaling_chart(json.loads(SIZE_SWEEP.read_text()))
+    size_sweep = json.loads(SIZE_SWEEP.read_text())
+    scaling_chart(size_sweep)
     tasks = {}
     for task in ("task1", "task2"):
         reports = [run_once(task, figure_to=DOCS / f"{task}.png")] + [run_once(task) for _ in range(runs - 1)]
@@ -242,7 +243,7 @@ def run_everything(runs):
             "data": data, "references": references, "tasks": tasks,
             "analysis": analysis(), "thought vectors": thought_vectors(ANALYSIS_RUNS),
             "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text()),
-            "step times": json.loads(STEP_TIMES.read_text()), "size sweep": json.loads(SIZE_SWEEP.read_text())}
+            "step times": json.loads(STEP_TIMES.read_text()), "size sweep": size_sweep}
 
 
 def readme_results(results):
