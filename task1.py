@@ -1,81 +1,59 @@
 """Task 1: a simple autoencoder that regenerates MNIST handwritten digits."""
-import importlib
 import math
 import os
 import pathlib
 import re
 import sys
 import time
-from collections import namedtuple
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow start-up notices
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # nor oneDNN's, which ignores the log level
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow notices
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # nor oneDNN's, which ignores that
+try:
+    import tensorflow as tf
+    if tuple(map(int, tf.__version__.split(".")[:2])) < (2, 13):
+        raise ImportError
+except ImportError:
+    sys.exit(f'{os.path.basename(__file__)} needs TensorFlow 2.13 or newer: '
+             'pip install --upgrade "tensorflow>=2.13"')
 
-# An older library, or none, stops the script here in one line.
-OLDEST_VERSIONS = {"numpy": "1.22", "matplotlib": "3.5", "scikit-learn": "1.2",
-                   "tensorflow": "2.13"}
-for package, oldest in OLDEST_VERSIONS.items():
-    try:
-        found = importlib.import_module(package.replace("scikit-learn", "sklearn")).__version__
-    except ImportError:
-        found = "none"
-    major_minor = [int(part) for part in re.findall(r"\d+", found)[:2]]  # none: [], below all
-    if major_minor < [int(part) for part in oldest.split(".")]:
-        sys.exit(f"{pathlib.Path(__file__).name} needs {package} {oldest} or newer, found {found}: "
-                 f'pip install --upgrade "{package}>={oldest}"')
-
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 from sklearn.manifold import TSNE
 from sklearn.model_selection import train_test_split
 from tensorflow import keras
 
 SCRIPT = pathlib.Path(__file__).resolve()
 DATASET, TEST_SET = SCRIPT.with_name("dataset.txt"), SCRIPT.with_name("test.txt")
-FIGURE = SCRIPT.with_suffix(".png")
-SIDE = 28
-PIXELS = SIDE * SIDE
-DIGITS = 10
+SIDE, PIXELS, DIGITS = 28, 784, 10
 LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # a digit, a TAB, 28 rows of pixels
-PROGRESS_ROWS = 10
 
-# Hyperparameters, chosen on folds of dataset.txt (tools/fold_experiments.py), never on test.txt.
-VALIDATION_FRACTION = 0.1  # of each digit's images, held out for early stopping
+# Set model hyperparameters here (chosen by 5-fold cross-validation on dataset.txt).
+VALIDATION_FRACTION = 0.1  # of each digit, for early stopping
 THOUGHT_VECTOR_SIZE = 256
-DROPOUT_RATE = 0.1  # on the thought vector
-MAX_SHIFT = 2  # pixels each way a training image is moved
-MAX_ROTATION = 0.03  # of a turn each way a training image is turned
+DROPOUT_RATE = 0.1
+MAX_SHIFT = 2  # pixels each way
+MAX_ROTATION = 0.03  # of a turn each way (11 degrees)
 PEAK_LEARNING_RATE = 0.014
 BATCH_SIZE = 192
-TRAINING_STEPS = 2400  # for the course's 900 training images or fewer: 600 epochs of them
-COURSE_TRAINING_IMAGES = 900
-STEPS_GROWTH = 0.4  # more images train longer: steps grow as (images / 900) ** STEPS_GROWTH
-CHECKS = 120  # validations in a run; the learning rate warms up over the first
-PATIENCE = 10  # checks without a better validation loss before training stops
-EARLY_STOPPING_START = 0.5  # of the checks: not while the learning rate is high
-MAX_STEPS_PER_CALL = 32  # Keras 3.0-3.6 refuse more
-PREFETCHED_BATCHES = 2
-
-Plan = namedtuple("Plan", "steps_per_call steps_per_check checks epochs_per_check")
+TRAINING_STEPS = 2400  # 600 epochs of the course's 900 training images
+STEPS_GROWTH = 0.4  # more images: (images / 900) ** 0.4 times the steps
+STEPS_PER_CHECK = 20  # a Keras call (3.0-3.6 refuse over 32), then a validation
+PATIENCE = 10  # checks
 
 
 def load_digits(path, least_of_each_digit=1):
-    """(images, labels) of a file in the course's format, or exit with one line on what is wrong."""
+    """(images, labels) of a file in the course's format; a bad file exits in one line."""
     try:
         text = pathlib.Path(path).read_text(encoding="ascii", errors="replace")
     except OSError as error:
         sys.exit(f"{path}: cannot read the file: {error.strerror}")
-    if not text.strip():
-        sys.exit(f"{path}: the file is empty")
     images, labels = [], []
     for number, line in enumerate(text.rstrip().split("\n"), 1):
-        match = LINE.fullmatch(line.strip())  # as the course's reader, white space around is fine
+        match = LINE.fullmatch(line.strip())  # as the course's reader
         if match:
             labels.append(int(match[1]))
             images.append(match[2].replace("-", ""))
-        elif labels or line.strip():  # blank lines before the first image are skipped
+        elif labels or line.strip():  # blank lines before the first are fine
             sys.exit(f"{path}:{number}: expected a digit, a TAB and 28 rows of 28 pixels 0/1 "
                      f"joined by '-', found {line.strip()[:20]!r}...")
     counts = np.bincount(labels, minlength=DIGITS)
@@ -86,157 +64,112 @@ def load_digits(path, least_of_each_digit=1):
     return bits.reshape(len(images), PIXELS).astype(np.float32), np.array(labels)
 
 
-def augmentation():
-    """Keras layers that move and turn each training image anew, zeros coming in at the edges."""
-    return [keras.layers.RandomTranslation(MAX_SHIFT / SIDE, MAX_SHIFT / SIDE, fill_mode="constant",
-                                           interpolation="nearest"),
-            keras.layers.RandomRotation(MAX_ROTATION, fill_mode="constant")]
-
-
-def training_plan(training_images, validation_images):
-    """TRAINING_STEPS steps, more for more images (but fewer epochs), in checks of whole Keras
-    calls of an epoch at most and of as many steps as the validation set has batches."""
-    steps_per_epoch = max(1, training_images // BATCH_SIZE)
-    steps = TRAINING_STEPS * max(1, training_images / COURSE_TRAINING_IMAGES) ** STEPS_GROWTH
-    validation_batch = math.ceil(validation_images / min(steps_per_epoch, MAX_STEPS_PER_CALL))
-    steps_per_call = math.ceil(validation_images / validation_batch)
-    steps_per_check = steps_per_call * max(1, round(steps / CHECKS / steps_per_call))
-    checks = round(steps / steps_per_check)
-    return Plan(steps_per_call, steps_per_check, checks, steps_per_check / steps_per_epoch)
-
-
-def build_model(pixel_mean, plan):
-    """784 pixels -> 256 tanh thought vector -> 784 sigmoid pixels, compiled to train as planned."""
-    image = keras.Input(shape=(PIXELS,), name="image")
-    # Less the mean training image (unit variance), so that the tanh units start unsaturated.
-    centred = keras.layers.Normalization(mean=pixel_mean, variance=np.ones(PIXELS))(image)
+def build_model(x_train, checks):
+    """784 pixels -> 256 tanh thought vector -> 784 sigmoid pixels."""
+    image = keras.Input(shape=(PIXELS,))
+    # Less the mean image: the tanh units start unsaturated.
+    centred = keras.layers.Normalization(mean=x_train.mean(axis=0), variance=np.ones(PIXELS))(image)
     thought_vector = keras.layers.Dense(THOUGHT_VECTOR_SIZE, "tanh", name="thought_vector")(centred)
     dropped_out = keras.layers.Dropout(DROPOUT_RATE)(thought_vector)
     reconstruction = keras.layers.Dense(PIXELS, "sigmoid", name="reconstruction")(dropped_out)
     model = keras.Model(image, reconstruction)
-    # Up from 0 to the peak over the first check, then a cosine down to 0 at the last.
-    learning_rate = keras.optimizers.schedules.CosineDecay(
-        0.0, (plan.checks - 1) * plan.steps_per_check, warmup_target=PEAK_LEARNING_RATE,
-        warmup_steps=plan.steps_per_check)
+    learning_rate = keras.optimizers.schedules.CosineDecay(  # up over a check, then down to 0
+        0.0, (checks - 1) * STEPS_PER_CHECK, warmup_target=PEAK_LEARNING_RATE,
+        warmup_steps=STEPS_PER_CHECK)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="binary_crossentropy",
-                  steps_per_execution=plan.steps_per_call)
+                  steps_per_execution=STEPS_PER_CHECK)
     return model
 
 
-def train(model, x_train, x_validation, plan):
-    """Fit on changed training images, validating at each check and stopping early; the history."""
-    augment = keras.Sequential([keras.layers.Reshape((SIDE, SIDE, 1)), *augmentation(),
-                                keras.layers.Reshape((PIXELS,))])
-    batch_size = min(BATCH_SIZE, len(x_train))  # all the images if they are fewer
-    without_autotuning = tf.data.Options()
-    without_autotuning.autotune.enabled = False  # its thread could hold up fit's return for seconds
+def train(model, x_train, x_validation, checks):
+    """Fit on moved and turned training images; keep the best check's weights."""
+    augment = keras.Sequential([
+        keras.layers.Reshape((SIDE, SIDE, 1)),
+        keras.layers.RandomTranslation(MAX_SHIFT / SIDE, MAX_SHIFT / SIDE, fill_mode="constant",
+                                       interpolation="nearest"),
+        keras.layers.RandomRotation(MAX_ROTATION, fill_mode="constant"),
+        keras.layers.Reshape((PIXELS,))])
 
-    def training_pair(images):  # the changed images, rounded back to 0/1 pixels
+    def training_pair(images):  # rotated pixels rounded back to 0/1
         changed = tf.round(augment(images))
         return changed, changed
-    # Whole batches, reshuffled here each epoch (not by fit): a last few images would take a full,
-    # noisy Adam step.
+    # Whole batches (a partial one takes a full, noisy step), reshuffled each epoch.
+    batch_size = min(BATCH_SIZE, len(x_train))
+    without_autotuning = tf.data.Options()
+    without_autotuning.autotune.enabled = False  # on (or no cache), runs took 1.5-2x as long
     training_data = (tf.data.Dataset.from_tensor_slices(x_train).cache()
                      .shuffle(len(x_train)).batch(batch_size, drop_remainder=True)
-                     .map(training_pair).repeat().prefetch(PREFETCHED_BATCHES)
-                     .with_options(without_autotuning))
-    validation_data = (tf.data.Dataset.from_tensor_slices((x_validation, x_validation))
-                       .batch(math.ceil(len(x_validation) / plan.steps_per_call)).cache())
-    early_stopping = keras.callbacks.EarlyStopping(
-        patience=PATIENCE, restore_best_weights=True,
-        start_from_epoch=round(EARLY_STOPPING_START * plan.checks))
-    rows_apart = max(1, plan.checks // PROGRESS_ROWS)
+                     .map(training_pair).repeat().prefetch(2).with_options(without_autotuning))
+    # Cached (0.17 s a check faster), a batch a step of the call (Keras 3.0-3.6 warn on fewer).
+    validation_data = tf.data.Dataset.from_tensor_slices((x_validation, x_validation)).batch(
+        math.ceil(len(x_validation) / STEPS_PER_CHECK)).cache()
+    epochs_per_check = STEPS_PER_CHECK / (len(x_train) // batch_size)
 
-    def print_progress(check, logs):  # the first check, every rows_apart-th to the last, a stop
-        if check == 0 or (plan.checks - 1 - check) % rows_apart == 0 or model.stop_training:
-            print(f"{(check + 1) * plan.epochs_per_check:>5.0f}  {logs['loss']:>14.4f}  "
-                  f"{logs['val_loss']:>16.4f}")
-    print("epoch  training error  validation error  (binary cross-entropy)")
-    return model.fit(training_data, validation_data=validation_data, epochs=plan.checks,
-                     steps_per_epoch=plan.steps_per_check, verbose=0, shuffle=False,
-                     callbacks=[early_stopping, keras.callbacks.LambdaCallback(
-                         on_epoch_end=print_progress)]).history
+    def print_progress(check, logs):
+        if (check + 1) % max(1, checks // 10) == 0 or model.stop_training:
+            epoch = (check + 1) * epochs_per_check
+            print(f"{epoch:5.0f}{logs['loss']:16.4f}{logs['val_loss']:18.4f}")
+    print("epoch  training error  validation error")
+    early_stopping = keras.callbacks.EarlyStopping(  # not while the learning rate is high
+        patience=PATIENCE, restore_best_weights=True, start_from_epoch=checks // 2)
+    history = model.fit(
+        training_data, epochs=checks, steps_per_epoch=STEPS_PER_CHECK, verbose=0, shuffle=False,
+        validation_data=validation_data,
+        callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=print_progress)])
+    model.set_weights(early_stopping.best_weights)  # Keras 2 only restores on an early stop
+    epochs = epochs_per_check * np.arange(1, len(history.history["loss"]) + 1)
+    return history.history, epochs, epochs[early_stopping.best_epoch]
 
 
-def draw_figure(model, history, plan, x_train, labels_train, x_test, labels_test, reconstructions,
-                report):
-    """The course's three charts, and digits decoded from thought vectors that no image gave."""
+def main():
+    start = time.perf_counter()  # the course's duration: data, training, test predictions
+    pixels, labels = load_digits(DATASET, least_of_each_digit=round(1 / VALIDATION_FRACTION))
+    x_test, labels_test = load_digits(TEST_SET)
+    x_train, x_validation = train_test_split(pixels, test_size=VALIDATION_FRACTION, stratify=labels)
+    checks = round(TRAINING_STEPS * max(1, len(x_train) / 900) ** STEPS_GROWTH / STEPS_PER_CHECK)
+    model = build_model(x_train, checks)
+    history, epochs, best = train(model, x_train, x_validation, checks)
+
+    reconstructions = model.predict(x_test, verbose=0)
+    accuracy = 100 * np.mean(np.round(reconstructions) == x_test)
+    duration = time.perf_counter() - start
+
+    params = model.count_params()
+    report = f"Accuracy: {accuracy:.2f}%\nDuration: {duration / 60:.1f}min\nParams: {params}"
+    print(report.replace("min", f"min ({duration:.1f} s)"))
     encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
     tsne_points = TSNE(n_components=2).fit_transform(encoder.predict(x_test, verbose=0))
-    # Each digit's mean training thought vector, then a walk from a training 3 to a training 8.
-    training_vectors = encoder.predict(x_train, verbose=0)
-    means = [training_vectors[labels_train == digit].mean(axis=0) for digit in range(DIGITS)]
-    three, eight = training_vectors[labels_train == 3][0], training_vectors[labels_train == 8][0]
-    walk = [three + step * (eight - three) for step in np.linspace(0, 1, DIGITS)]
-    generated = np.asarray(model.get_layer("reconstruction")(np.array(means + walk)))
-
-    figure = plt.figure(figsize=(13, 10), layout="constrained")
-    (progress_panel, tsne_panel), (images_panel, generated_panel) = figure.subfigures(2, 2)
+    # The course's three charts, in a window fitting a laptop screen.
+    figure = plt.figure(SCRIPT.name, figsize=(13, 5.6), layout="constrained")
+    progress_panel, images_panel, tsne_panel = figure.subfigures(1, 3, width_ratios=[4, 6.6, 3.6])
     progress = progress_panel.subplots()
-    epochs = plan.epochs_per_check * np.arange(1, len(history["loss"]) + 1)
-    best_epoch = round(epochs[np.argmin(history["val_loss"])])
-    progress.plot(epochs, history["loss"], label="training (changed images, dropout on)")
+    progress.plot(epochs, history["loss"], label="training (changed images)")
     progress.plot(epochs, history["val_loss"], label="validation")
-    progress.axvline(best_epoch, color="grey", linestyle="--", label=f"best epoch ({best_epoch})")
-    progress.set(xlabel="epoch", ylabel="binary cross-entropy", yscale="log")
+    stop = "stopped early" if len(epochs) < checks else "no early stop"
+    progress.axvline(best, color="grey", ls="--", label=f"weights kept: epoch {best:.0f}\n({stop})")
+    progress.set(xlabel="epoch", ylabel="error (binary cross-entropy)", yscale="log")
     progress.legend()
     progress_panel.suptitle("Training progress", fontweight="bold")
 
-    # The first test image of each digit over its output, digits 0-4 then 5-9.
-    grid_panel, report_panel = images_panel.subfigures(1, 2, width_ratios=[5, 2])
+    grid_panel, report_panel = images_panel.subfigures(1, 2, width_ratios=[5, 2.1])
     grid = grid_panel.subplots(4, 5)
-    for digit in range(DIGITS):
+    for digit in range(DIGITS):  # first test image over output: 0-4, then 5-9
         row, top, column = np.flatnonzero(labels_test == digit)[0], 2 * (digit // 5), digit % 5
         for axis, image in zip(grid[top:top + 2, column], (x_test[row], reconstructions[row])):
             axis.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
             axis.axis("off")
-    report_panel.text(0.05, 0.5, report, fontsize=12, va="center")
+    report_panel.text(0, 0.5, report, fontsize=11, va="center")
     images_panel.suptitle("Generated images", fontweight="bold")
 
     tsne = tsne_panel.subplots()
-    for digit in range(DIGITS):
-        points = tsne_points[labels_test == digit]
-        tsne.scatter(points[:, 0], points[:, 1], s=10, color=plt.cm.tab10(digit), label=str(digit))
+    dots = tsne.scatter(*tsne_points.T, s=10, c=labels_test, cmap="tab10")
     tsne.set(xticks=[], yticks=[])
-    tsne.legend(title="digit", markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5))
+    tsne.legend(*dots.legend_elements(), title="digit", loc="center left", bbox_to_anchor=(1, 0.5))
     tsne_panel.suptitle("Thought vectors", fontweight="bold")
-
-    titles = ("each digit's mean training thought vector, 0-9",
-              "a straight walk from a training 3 to a training 8")
-    for axis, images, title in zip(generated_panel.subplots(2, 1), np.split(generated, 2), titles):
-        axis.imshow(np.hstack(images.reshape(-1, SIDE, SIDE)), cmap="gray", vmin=0, vmax=1)
-        axis.set_title(title, fontsize=10)
-        axis.axis("off")
-    generated_panel.suptitle("Decoded from thought vectors no image gave", fontweight="bold")
-    figure.savefig(FIGURE)
-    print(f"Charts saved to {FIGURE}")
-
-
-def main():
-    start = time.perf_counter()  # the course's duration: loading, training, predicting the test set
-    pixels, labels = load_digits(DATASET, least_of_each_digit=round(1 / VALIDATION_FRACTION))
-    x_test, labels_test = load_digits(TEST_SET)
-    # Stratified: the files are sorted by digit.
-    x_train, x_validation, labels_train, _ = train_test_split(
-        pixels, labels, test_size=VALIDATION_FRACTION, stratify=labels)
-    plan = training_plan(len(x_train), len(x_validation))
-    model = build_model(x_train.mean(axis=0), plan)
-    history = train(model, x_train, x_validation, plan)
-
-    # The share of test pixels whose rounded output equals the input pixel.
-    reconstructions = model.predict(x_test, verbose=0)
-    test_accuracy = 100 * np.mean(np.round(reconstructions) == x_test)
-    duration = time.perf_counter() - start
-
-    report = (f"Accuracy: {test_accuracy:.2f}%\nDuration: {duration / 60:.1f}min\n"
-              f"Params: {model.count_params()}")
-    draw_figure(model, history, plan, x_train, labels_train, x_test, labels_test, reconstructions,
-                report)
-    print(f"Test accuracy: {test_accuracy:.2f}%")
-    print(f"Duration: {duration / 60:.1f} min ({duration:.1f} s)")
-    print(f"Parameters: {model.count_params()}")
-    if matplotlib.get_backend().lower() != "agg":  # headless: the figure is in the file only
+    figure.savefig(SCRIPT.with_suffix(".png"))
+    print("Charts saved to", SCRIPT.with_suffix(".png"))
+    if plt.get_backend().lower() != "agg":  # headless: file only
         plt.show()
 
 

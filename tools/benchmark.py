@@ -1,6 +1,6 @@
 """Benchmark the task scripts: run each N times as a whole process and tabulate the report.
 
-Usage: python tools/benchmark.py [--runs N] [TASK ...]     (default: --runs 3 task1 task2)
+Usage: python tools/benchmark.py [--runs N] [--against REV] [TASK ...]     (default: --runs 3 task1 task2)
 
 Each run copies TASK.py, dataset.txt and test.txt into a fresh temporary folder and runs it there,
 headless. Right before each run, tools/reference_epoch.py times the *reference epoch* in a process of
@@ -11,7 +11,9 @@ compare across machines and runs. The table gives min / median / max over the ru
 the report lines, the durations in both units, the whole-script wall time and what the script adds
 besides its measured duration and those imports (charts, T-SNE, saving). The reference figures come
 first, fitted on dataset.txt and scored on test.txt: PCA reconstruction accuracy for the pixels, and
-scikit-learn's defaults for classifying the digits from the raw pixels.
+scikit-learn's defaults for classifying the digits from the raw pixels. With --against REV, each run of a task
+is preceded by a run of that task as it was at git revision REV, so that both see the same machine, and the
+tables come in pairs: "TASK at REV", then "TASK".
 """
 import argparse
 import os
@@ -35,25 +37,29 @@ sys.path.insert(0, str(REPO))
 from task1 import DATASET, TEST_SET, load_digits  # noqa: E402  (the tasks' own loader and files)
 
 DATA_FILES = [DATASET, TEST_SET]
-# The report lines that the task scripts print last: "Test accuracy: 99.12%", "Test classification
-# accuracy: 91.50%" (task 2), "Duration: 0.3 min (17.9 s)", "Parameters: 402448".
-REPORT_LINE = re.compile(r"^(Test accuracy|Test classification accuracy|Duration|Parameters): "
-                         r"(?:\d+\.\d min \()?(\d+(?:\.\d+)?)(%| s\))?$", re.MULTILINE)
+# The report lines that the task scripts print, in their figure's words: "Accuracy: 99.12%",
+# "Duration: 0.3min (17.9 s)", "Params: 402448" and, from task 2, "Classification: 91.50%"; before issue 31,
+# "Test accuracy: 99.12%", "Duration: 0.3 min (17.9 s)", "Parameters: 402448", "Test classification accuracy: ...".
+REPORT_LINE = re.compile(r"^(Accuracy|Classification|Duration|Params|Test accuracy|Test classification accuracy|"
+                         r"Parameters): (?:\d+\.\d ?min \()?(\d+(?:\.\d+)?)(%| s\))?$", re.MULTILINE)
+# Their names in the tables and JSON files: the words of the scripts before issue 31.
+NAMES = {"Accuracy": "Test accuracy", "Classification": "Test classification accuracy", "Params": "Parameters"}
 UNITS = {"%": " (%)", " s)": " (s)", "": ""}
+PROGRESS_ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d+\s+\d+\.\d+", re.MULTILINE)  # epoch, training and validation error
 BARE_IMPORTS = "import tensorflow, sklearn.manifold, matplotlib.pyplot"
 
 
 def report_numbers(stdout):
     """{'Test accuracy (%)': 99.8, 'Duration (s)': 12.3, 'Parameters': 402448, ...} from a task's stdout."""
-    return {name + UNITS[unit]: float(number) for name, number, unit in REPORT_LINE.findall(stdout)}
+    return {NAMES.get(name, name) + UNITS[unit]: float(number) for name, number, unit in REPORT_LINE.findall(stdout)}
 
 
-def run_task(task, folder, cwd=None, timeout=None, arguments=None, python=sys.executable, steps=None):
-    """Copy TASK.py into `folder` (which holds the data files to read, if any) and run it headless with
-    `python` from `cwd` (default: `folder`), or run Python with `arguments` instead. With `steps`, the copy
-    trains for that many steps at the course's size (a short run: its TRAINING_STEPS line changed). Returns
-    the finished process and its wall time in seconds."""
-    script = (REPO / f"{task}.py").read_text()
+def run_task(task, folder, cwd=None, timeout=None, arguments=None, python=sys.executable, steps=None, script=None):
+    """Copy TASK.py (or write `script` as TASK.py) into `folder` (which holds the data files to read, if any) and
+    run it headless with `python` from `cwd` (default: `folder`), or run Python with `arguments` instead. With
+    `steps`, the copy trains for that many steps at the course's size (a short run: its TRAINING_STEPS line
+    changed). Returns the finished process and its wall time in seconds."""
+    script = script or (REPO / f"{task}.py").read_text()
     if steps is not None:
         script, replaced = re.subn(r"^TRAINING_STEPS = \d+", f"TRAINING_STEPS = {steps}", script, flags=re.MULTILINE)
         assert replaced == 1, f"{task}.py has no 'TRAINING_STEPS = ' line"
@@ -99,26 +105,32 @@ def reference_figures():
     return figures
 
 
-def run_once(task, figure_to=None):
-    """Time the reference epoch and the bare imports, then run TASK.py once; return its report numbers and
-    timings."""
+def run_once(task, figure_to=None, revision=None):
+    """Time the reference epoch and the bare imports, then run TASK.py once (as it was at git `revision`, if
+    given); return its report numbers and timings."""
+    script = None
+    if revision:
+        script = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:{task}.py"], capture_output=True,
+                                text=True, check=True).stdout
     epoch, imports = reference_epoch(), bare_imports()
     with tempfile.TemporaryDirectory() as folder:
         for data_file in DATA_FILES:
             shutil.copy(data_file, folder)
-        result, wall_time = run_task(task, folder)
+        result, wall_time = run_task(task, folder, script=script)
         if result.returncode != 0:
             sys.exit(f"{task}.py failed:\n{result.stderr[-3000:]}")
         if figure_to:
             shutil.copy(pathlib.Path(folder) / f"{task}.png", figure_to)
     report = report_numbers(result.stdout)
+    report["Epochs trained"] = float(PROGRESS_ROW.findall(result.stdout)[-1])  # the progress table's last row
     report["Duration (reference epochs)"] = report["Duration (s)"] / epoch
     report["Whole script (s)"] = wall_time
     report["Bare imports (s)"] = imports
     report["Whole script minus duration and bare imports (reference epochs)"] = (
         wall_time - report["Duration (s)"] - imports) / epoch
     report["Reference epoch (s)"] = epoch
-    print(f"{task}: " + ", ".join(f"{key} {value:.6g}" for key, value in report.items()), file=sys.stderr, flush=True)
+    name = f"{task} at {revision}" if revision else task
+    print(f"{name}: " + ", ".join(f"{key} {value:.6g}" for key, value in report.items()), file=sys.stderr, flush=True)
     return report
 
 
@@ -146,9 +158,16 @@ def markdown_tables(references, results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--against", metavar="REV", help="alternate each run with one of the task at revision REV")
     parser.add_argument("tasks", nargs="*", default=["task1", "task2"])
     arguments = parser.parse_args()
-    results = {task: [run_once(task) for _ in range(arguments.runs)] for task in arguments.tasks}
+    results = {}
+    for _ in range(arguments.runs):
+        for task in arguments.tasks:
+            if arguments.against:
+                before = run_once(task, revision=arguments.against)
+                results.setdefault(f"{task} at {arguments.against}", []).append(before)
+            results.setdefault(task, []).append(run_once(task))
     print(markdown_tables(reference_figures(), results))
 
 

@@ -7,7 +7,7 @@ For each size, a dataset.txt of that many rows comes from the MNIST sample of to
 test.txt's images (sized_lines: 1,000 rows are our dataset.txt; past 4,800 the rows repeat, which measures time and
 limits, not accuracy). Each script is copied alone into a folder with it and our test.txt and run headless, R times,
 unseeded, each run in a process of this tool's own so that its peak memory (the maximum resident set of the script's
-process) is its alone. A run records its report lines, the steps and epochs its training plan asks for, the epoch
+process) is its alone. A run records its report lines, the steps and epochs its main() plans, the epoch
 its training stopped at (the last row of its progress table) and that peak memory. Beside them, the references
 fitted on the same file and scored on test.txt: PCA-256 reconstruction and an RBF SVM on the raw pixels (the SVM not
 past 4,800 rows, where the rows repeat).
@@ -18,7 +18,6 @@ import importlib
 import json
 import math
 import pathlib
-import re
 import resource
 import subprocess
 import sys
@@ -27,12 +26,12 @@ import tempfile
 import numpy as np
 from sklearn.svm import SVC
 
-from benchmark import REPO, TEST_SET, load_digits, pca_accuracy, report_numbers, run_task, summary
+from benchmark import PROGRESS_ROW, REPO, TEST_SET, load_digits, pca_accuracy, report_numbers, run_task, summary
+from fold_experiments import planned_checks
 from make_dataset import sized_lines
 
 OUTPUT = REPO / "report" / "size_sweep.json"
 DISTINCT_ROWS = 4800  # the sample's images that are not test.txt's; past them the rows repeat
-PROGRESS_ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d+\s+\d+\.\d+", re.MULTILINE)  # epoch, training and validation error
 
 
 def write_dataset(folder, rows):
@@ -45,7 +44,8 @@ def one_run(task, rows):
     """Run TASK.py once beside a dataset.txt of `rows` rows and our test.txt; its figures (see the docstring)."""
     module = importlib.import_module(task)
     validation_images = math.ceil(module.VALIDATION_FRACTION * rows)  # as train_test_split carves them
-    plan = module.training_plan(rows - validation_images, validation_images)
+    training_images = rows - validation_images
+    checks = planned_checks(module, training_images)
     with tempfile.TemporaryDirectory() as folder:
         write_dataset(folder, rows)
         (pathlib.Path(folder) / "test.txt").write_text(TEST_SET.read_text())
@@ -53,8 +53,9 @@ def one_run(task, rows):
     if result.returncode != 0:
         sys.exit(f"{task}.py on {rows} rows failed:\n{result.stderr[-3000:]}")
     return {**report_numbers(result.stdout), "Whole script (s)": wall_time,
-            "planned steps": plan.checks * plan.steps_per_check,
-            "planned epochs": plan.checks * plan.epochs_per_check,
+            "planned steps": checks * module.STEPS_PER_CHECK,
+            "planned epochs": checks * module.STEPS_PER_CHECK / (training_images // min(module.BATCH_SIZE,
+                                                                                        training_images)),
             "stopped at epoch": float(PROGRESS_ROW.findall(result.stdout)[-1]),
             "peak memory (MB)": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}  # Linux: kB
 

@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from benchmark import DATASET, REPO, summary  # (imports task1, which quietens TensorFlow's start-up log lines)
+from fold_experiments import planned_checks
 
 # isort: split
 import numpy as np
@@ -45,6 +46,22 @@ def load(path):
     return module
 
 
+def build_model(task, x_train, plan):
+    """The version's model: from issue 31 on, build_model takes the training images, before it their mean."""
+    if hasattr(task, "STEPS_PER_CHECK"):
+        return task.build_model(x_train, plan)
+    return task.build_model(x_train.mean(axis=0), plan)
+
+
+def augmentation(task):
+    """The version's augmentation layers: from issue 31 on, train() builds them inside from these constants."""
+    if hasattr(task, "augmentation"):
+        return task.augmentation()
+    return [keras.layers.RandomTranslation(task.MAX_SHIFT / task.SIDE, task.MAX_SHIFT / task.SIDE,
+                                           fill_mode="constant", interpolation="nearest"),
+            keras.layers.RandomRotation(task.MAX_ROTATION, fill_mode="constant")]
+
+
 def timed(function, repeats):
     """Milliseconds per call of `function`, after one warm-up call."""
     function()
@@ -60,8 +77,12 @@ def measure(path, epochs):
     pixels, labels = task.load_digits(DATASET)
     x_train, x_validation = train_test_split(pixels, test_size=task.VALIDATION_FRACTION, stratify=labels)
     batch, steps_per_epoch = task.BATCH_SIZE, max(1, len(x_train) // task.BATCH_SIZE)
-    # A task1.py from the size rule on trains for a number of steps and takes a training plan; before it, epochs.
-    if hasattr(task, "training_plan"):
+    # A task1.py from issue 31 on takes the checks of STEPS_PER_CHECK steps to train for; from the size rule on, a
+    # training plan; before it, epochs.
+    if hasattr(task, "STEPS_PER_CHECK"):
+        task.TRAINING_STEPS = epochs * steps_per_epoch
+        plan = planned_checks(task, len(x_train))
+    elif hasattr(task, "training_plan"):
         task.TRAINING_STEPS = epochs * steps_per_epoch
         plan = task.training_plan(len(x_train), len(x_validation))
     else:
@@ -78,7 +99,7 @@ def measure(path, epochs):
         images.T @ gradient, gradient @ weights.T, output.T @ thought_vector, output @ weights
     figures["arithmetic (ms/step)"] = timed(products, TIMED_STEPS)
 
-    model = task.build_model(x_train.mean(axis=0), plan)
+    model = build_model(task, x_train, plan)
     fixed = tf.data.Dataset.from_tensor_slices((x_train, x_train)).batch(batch, drop_remainder=True).cache().repeat()
     model.fit(fixed, epochs=1, steps_per_epoch=steps_per_epoch, verbose=0)  # tracing
     # Whole calls: with endless data, Keras runs steps_per_execution steps in the last call too.
@@ -87,7 +108,7 @@ def measure(path, epochs):
     model.fit(fixed, epochs=1, steps_per_epoch=steps, verbose=0)
     figures["model step (ms/step)"] = 1000 * (time.perf_counter() - start) / steps
 
-    augment = keras.Sequential([keras.layers.Reshape((task.SIDE, task.SIDE, 1)), *task.augmentation(),
+    augment = keras.Sequential([keras.layers.Reshape((task.SIDE, task.SIDE, 1)), *augmentation(task),
                                 keras.layers.Reshape((task.PIXELS,))])
     batches = iter(tf.data.Dataset.from_tensor_slices(x_train).batch(batch, drop_remainder=True).repeat().map(augment))
     figures["augmentation (ms/step)"] = timed(lambda: next(batches), TIMED_STEPS)
@@ -104,10 +125,13 @@ def measure(path, epochs):
         marks["returned"] = time.perf_counter()
         return history
     keras.Model.fit = timed_fit
-    model = task.build_model(x_train.mean(axis=0), plan)
+    model = build_model(task, x_train, plan)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
         history = task.train(model, x_train, x_validation, plan)
-    steps_per_check = plan.steps_per_check if hasattr(task, "training_plan") else task.EPOCHS_PER_CHECK * plan
+    if hasattr(task, "STEPS_PER_CHECK"):
+        steps_per_check = task.STEPS_PER_CHECK
+    else:
+        steps_per_check = plan.steps_per_check if hasattr(task, "training_plan") else task.EPOCHS_PER_CHECK * plan
     steps = steps_per_check * len(history["loss"])
     figures["training (ms/step)"] = 1000 * (marks["end"] - marks["begin"]) / steps
     figures["fit's return after training (s)"] = marks["returned"] - marks["end"]
