@@ -25,7 +25,7 @@ from tensorflow import keras
 SCRIPT = pathlib.Path(__file__).resolve()
 DATASET, TEST_SET = SCRIPT.with_name("dataset.txt"), SCRIPT.with_name("test.txt")
 SIDE, PIXELS, DIGITS = 28, 784, 10
-LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # a digit, a TAB, 28 rows of pixels
+LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # digit, TAB, 28 rows of 28 pixels
 
 # Set model hyperparameters here (chosen by 5-fold cross-validation on dataset.txt).
 VALIDATION_FRACTION = 0.1  # of each digit, for early stopping
@@ -41,7 +41,7 @@ STEPS_PER_CHECK = 20  # a Keras call (3.0-3.6 refuse over 32), then a validation
 PATIENCE = 10  # checks
 CLASSIFIER_HIDDEN_UNITS = 256  # ReLU
 CLASSIFIER_DROPOUT_RATE = 0.3
-CLASSIFICATION_WEIGHT = 0.01  # more costs pixels, less costs digits
+CLASSIFICATION_WEIGHTS = 1.0, 0.01  # first, last: digits shape the thought vector, then pixels
 LABEL_SMOOTHING = 0.1  # against an overconfidence that overfits
 
 
@@ -83,10 +83,15 @@ def build_model(x_train, checks):
     learning_rate = keras.optimizers.schedules.CosineDecay(  # up over a check, then down to 0
         0.0, (checks - 1) * STEPS_PER_CHECK, warmup_target=PEAK_LEARNING_RATE,
         warmup_steps=STEPS_PER_CHECK)
-    digit_loss = keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+    optimizer = keras.optimizers.Adam(learning_rate)
+    crossentropy = keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING)
+
+    def digit_loss(digits, predicted):  # weighted from the first weight to the last, geometrically
+        done = tf.cast(optimizer.iterations, tf.float32) / (checks * STEPS_PER_CHECK)
+        first, last = CLASSIFICATION_WEIGHTS
+        return first * (last / first) ** done * crossentropy(digits, predicted)
+    model.compile(optimizer=optimizer,
                   loss={"reconstruction": "binary_crossentropy", "digit": digit_loss},
-                  loss_weights={"reconstruction": 1.0, "digit": CLASSIFICATION_WEIGHT},
                   metrics={"digit": ["accuracy"]},
                   steps_per_execution=STEPS_PER_CHECK)
     return model
@@ -104,7 +109,7 @@ def train(model, x_train, labels_train, x_validation, labels_validation, checks)
     def training_pair(images, labels):  # rotated pixels rounded back to 0/1
         changed = tf.round(augment(images))
         return changed, {"reconstruction": changed, "digit": tf.one_hot(labels, DIGITS)}
-    # Whole batches (a partial one takes a full, noisy step), reshuffled each epoch.
+    # Whole batches (a partial one is a full, noisy step), reshuffled each epoch.
     batch_size = min(BATCH_SIZE, len(x_train))
     without_autotuning = tf.data.Options()
     without_autotuning.autotune.enabled = False  # on (or no cache), runs took 1.5-2x as long

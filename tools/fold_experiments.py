@@ -8,14 +8,13 @@ test.txt is never read. An experiment runs on dataset.txt or, to choose how the 
 on a dataset.txt of another size made from the same MNIST sample without test.txt's images (tools/make_dataset.py,
 sized_lines). That file is cut into FOLDS stratified folds, unshuffled (fold k holds the k-th FOLDS-th part of each
 digit's images, in file order, so every fold holds as many of each digit and every experiment gets the same folds);
-each fold in turn is held out and scored while the task's own code (training_plan, build_model and train from
+each fold in turn is held out and scored while the task's own code (build_model and train from
 task1.py or task2.py, its constants changed as the experiment says) trains on the other folds, carving its
 validation set from them as main() does. A run's score is the mean over the folds: the percentage of held-out pixels
 equal to the input after rounding (the brief's accuracy), for task 2 of held-out digits classified right, and how
 well the held-out thought vectors separate the digits (leave-one-out k-NN accuracy in their own space and in their
 T-SNE plane, tools/thought_vectors.py), with the steps trained and the epoch training stopped at. An experiment
-changes the script's constants, adds a Keras preprocessing layer after the script's own augmentation, or sets the
-ROWS of the dataset.txt it runs on.
+changes the script's constants or sets the ROWS of the dataset.txt it runs on.
 Every run is unseeded; with --runs N the JSON keeps min/median/max over the N runs.
 """
 import argparse
@@ -52,42 +51,44 @@ DECIMALS = {"epochs": 0, "steps": 0, "training seconds": 1, "pixel accuracy (%)"
 # What each constant is called in an experiment's description.
 DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learning rate {}", "EPOCHS": "{} epochs",
                 "MAX_SHIFT": "shifts of up to {} pixels", "DROPOUT_RATE": "thought-vector dropout {}",
-                "CLASSIFICATION_WEIGHT": "classification weight {}", "LABEL_SMOOTHING": "label smoothing {}",
+                "LABEL_SMOOTHING": "label smoothing {}",
                 "CLASSIFIER_HIDDEN_UNITS": "classifier hidden layer of {}",
                 "CLASSIFIER_DROPOUT_RATE": "classifier dropout {}", "MAX_ROTATION": "rotations of up to {} turn",
-                "ADDED_LAYER": "{} added", "TRAINING_STEPS": "{} training steps",
+                "TRAINING_STEPS": "{} training steps",
                 "STEPS_GROWTH": "steps growing as the images to the power {}",
                 "EARLY_STOPPING_START": "early stopping from {} of the checks"}
-# (task, the constants it changes from the script's, a Keras preprocessing layer it adds after the script's own
-# augmentation, or the ROWS of the dataset.txt it runs on instead of ours); the first of each task is the script.
-# Round 5: the training length at other sizes (earlier rounds: report/exploration_record.json).
+# (task, the constants it changes from the script's, or the ROWS of the dataset.txt it runs on instead of ours);
+# the first of each task is the script.
+# Round 6 (issue 32): task 2's thought vector shaped by the classifier. Besides constants, an experiment may change
+# the classifier (HEAD: "linear", a softmax on the thought vector; HEAD_READS: "thought vector", before its dropout)
+# or the classification weight: CLASSIFICATION_WEIGHT, the same all the run, or WEIGHT_SCHEDULE, (first, last), going
+# geometrically from one to the other over the steps as the script's CLASSIFICATION_WEIGHTS do.
+# Rounds 1-5: report/exploration_record.json.
 EXPERIMENTS = [
     ("task1", {}),
-    ("task1", {"ROWS": 500}),
-    ("task1", {"ROWS": 500, "TRAINING_STEPS": 1200}),
-    ("task1", {"ROWS": 500, "TRAINING_STEPS": 4800}),
-    ("task1", {"ROWS": 2000}),
-    ("task1", {"ROWS": 2000, "STEPS_GROWTH": 0.25}),
-    ("task1", {"ROWS": 2000, "STEPS_GROWTH": 0.5}),
-    ("task1", {"ROWS": 4800}),
-    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.0}),
-    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.25}),
-    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 0.5}),
-    ("task1", {"ROWS": 4800, "STEPS_GROWTH": 1.0}),
-    ("task1", {"ROWS": 4800, "EARLY_STOPPING_START": 0.0}),
     ("task2", {}),
-    ("task2", {"ROWS": 500}),
-    ("task2", {"ROWS": 2000}),
-    ("task2", {"ROWS": 4800}),
-    ("task2", {"ROWS": 4800, "STEPS_GROWTH": 0.5}),
+    ("task2", {"CLASSIFICATION_WEIGHT": 0.01}),
+    ("task2", {"CLASSIFICATION_WEIGHT": 0.1}),
+    ("task2", {"CLASSIFICATION_WEIGHT": 0.2}),
+    ("task2", {"CLASSIFICATION_WEIGHT": 0.1, "HEAD_READS": "thought vector"}),
+    ("task2", {"HEAD": "linear", "CLASSIFICATION_WEIGHT": 0.03}),
+    ("task2", {"HEAD": "linear", "CLASSIFICATION_WEIGHT": 0.1}),
+    ("task2", {"HEAD": "linear", "CLASSIFICATION_WEIGHT": 0.3}),
+    ("task2", {"WEIGHT_SCHEDULE": (1.0, 0.001)}),
+    ("task2", {"HEAD": "linear", "WEIGHT_SCHEDULE": (1.0, 0.01)}),
+    ("task2", {"HEAD": "linear", "WEIGHT_SCHEDULE": (0.01, 1.0)}),
 ]
+# How an experiment's non-constant changes read.
+VARIANTS = {"HEAD": "{} classifier head", "HEAD_READS": "the head reading the {} before its dropout",
+            "CLASSIFICATION_WEIGHT": "classification weight {}",
+            "WEIGHT_SCHEDULE": "classification weight from {0[0]} to {0[1]} over the run"}
 
 
 def description(task, changes):
     """'as in task1.py', or the changes in words: '4,800 rows: steps growing as the images to the power 0.25'."""
     changes = dict(changes)
     rows = f"{changes.pop('ROWS'):,} rows: " if "ROWS" in changes else ""
-    return rows + (", ".join(DESCRIPTIONS[name].format(value) for name, value in changes.items())
+    return rows + (", ".join({**DESCRIPTIONS, **VARIANTS}[name].format(value) for name, value in changes.items())
                    or f"as in {task}.py")
 
 
@@ -101,35 +102,33 @@ def dataset(rows=None):
         return task1.load_digits(path)
 
 
-def added_layer(code):
-    """The Keras preprocessing layer that `code` ('RandomZoom(0.1)') makes, with zeros coming in at the edges."""
-    name, arguments = code.rstrip(")").split("(")
-    values = [float(value) for value in arguments.split(", ")]
-    return getattr(keras.layers, name)(*values, fill_mode="constant")
+def planned_checks(task, training_images):
+    """The checks (Keras epochs of STEPS_PER_CHECK steps) that the task's main() trains for on that many images."""
+    return round(task.TRAINING_STEPS * max(1, training_images / 900) ** task.STEPS_GROWTH / task.STEPS_PER_CHECK)
 
 
 def train_quietly(task, pixels, labels, training_rows):
     """Build and train the task's model with its own code on the given rows, carving its validation set from
-    them as main() does; return the model, its history and its training plan."""
+    them as main() does; return the model, its history and the epoch each check ended at."""
     fit_rows, validation_rows = train_test_split(training_rows, test_size=task.VALIDATION_FRACTION,
                                                  stratify=labels[training_rows])
     x_train, x_validation = pixels[fit_rows], pixels[validation_rows]
-    plan = task.training_plan(len(x_train), len(x_validation))
-    model = task.build_model(x_train.mean(axis=0), plan)
+    checks = planned_checks(task, len(x_train))
+    model = task.build_model(x_train, checks)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
         if task.__name__ == "task1":
-            history = task.train(model, x_train, x_validation, plan)
+            history, epochs, _ = task.train(model, x_train, x_validation, checks)
         else:
-            history = task.train(model, x_train, labels[fit_rows], x_validation, labels[validation_rows], plan)
-    return model, history, plan
+            history, epochs, _ = task.train(model, x_train, labels[fit_rows], x_validation, labels[validation_rows],
+                                            checks)
+    return model, history, epochs
 
 
 def fold_run(task, pixels, labels, training_rows, held_out_rows):
     """Train the task's model on one fold's training rows, as main() does; return its held-out scores."""
     start = time.perf_counter()
-    model, history, plan = train_quietly(task, pixels, labels, training_rows)
-    checks = len(history["loss"])  # the check training stopped at
-    scores = {"epochs": plan.epochs_per_check * checks, "steps": plan.steps_per_check * checks,
+    model, history, epochs = train_quietly(task, pixels, labels, training_rows)
+    scores = {"epochs": epochs[-1], "steps": task.STEPS_PER_CHECK * len(history["loss"]),
               "training seconds": time.perf_counter() - start}
     x_held_out = pixels[held_out_rows]
     predictions = model.predict(x_held_out, verbose=0)
@@ -146,6 +145,40 @@ def fold_run(task, pixels, labels, training_rows, held_out_rows):
     return scores
 
 
+def variant_build_model(task, head="hidden", reads="dropped-out thought vector", schedule=None):
+    """task2's build_model with its classifier changed as a round-6 experiment says: the script's model for the
+    autoencoder and its layers, a new head, compiled as the script compiles it, the digit loss weighted from the
+    schedule's first value to its last, geometrically over the run's steps (by default the script's weights)."""
+    script_build_model = task.build_model
+
+    def build_model(x_train, checks):
+        script_model = script_build_model(x_train, checks)
+        source = script_model.get_layer("thought_vector" if reads == "thought vector" else "reconstruction")
+        source = source.output if reads == "thought vector" else source.input
+        if head == "linear":
+            digit = keras.layers.Dense(task.DIGITS, "softmax", name="digit")(source)
+        else:
+            hidden = keras.layers.Dense(task.CLASSIFIER_HIDDEN_UNITS, "relu")(source)
+            digit = keras.layers.Dense(task.DIGITS, "softmax", name="digit")(
+                keras.layers.Dropout(task.CLASSIFIER_DROPOUT_RATE)(hidden))
+        model = keras.Model(script_model.input, {"reconstruction": script_model.get_layer("reconstruction").output,
+                                                 "digit": digit})
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            0.0, (checks - 1) * task.STEPS_PER_CHECK, warmup_target=task.PEAK_LEARNING_RATE,
+            warmup_steps=task.STEPS_PER_CHECK)
+        optimizer = keras.optimizers.Adam(learning_rate)
+        crossentropy = keras.losses.CategoricalCrossentropy(label_smoothing=task.LABEL_SMOOTHING)
+        first, last = schedule or task.CLASSIFICATION_WEIGHTS
+
+        def digit_loss(digits, predicted):
+            done = keras.ops.cast(optimizer.iterations, "float32") / (checks * task.STEPS_PER_CHECK)
+            return first * (last / first) ** done * crossentropy(digits, predicted)
+        model.compile(optimizer=optimizer, loss={"reconstruction": "binary_crossentropy", "digit": digit_loss},
+                      metrics={"digit": ["accuracy"]}, steps_per_execution=task.STEPS_PER_CHECK)
+        return model
+    return build_model
+
+
 def cross_validation_run(task, pixels, labels):
     """One run of all the folds; the mean of each score over the folds."""
     folds = StratifiedKFold(n_splits=FOLDS).split(pixels, labels)
@@ -157,9 +190,11 @@ def experiment(task, changes, runs):
     """Run one experiment `runs` times with the task's constants changed; min/median/max of each score."""
     changes = dict(changes)
     pixels, labels = dataset(changes.pop("ROWS", None))
-    if "ADDED_LAYER" in changes:  # a transform the script does not have, after the script's own
-        script_layers, code = task.augmentation, changes.pop("ADDED_LAYER")
-        changes["augmentation"] = lambda: script_layers() + [added_layer(code)]
+    variant = {name: changes.pop(name) for name in VARIANTS if name in changes}
+    if variant:
+        weight = variant.get("CLASSIFICATION_WEIGHT")
+        changes["build_model"] = variant_build_model(task, variant.get("HEAD", "hidden"), variant.get(
+            "HEAD_READS", "dropped-out thought vector"), (weight, weight) if weight else variant.get("WEIGHT_SCHEDULE"))
     saved = {name: getattr(task, name) for name in changes}
     for name, value in changes.items():
         assert hasattr(task, name), f"{task.__name__} has no constant {name}"
@@ -175,9 +210,11 @@ def experiment(task, changes, runs):
 
 
 def hyperparameters(task):
-    """The task's constants that are numbers: its hyperparameters and sizes."""
+    """The task's constants that are numbers, or tuples of numbers: its hyperparameters and sizes."""
+    def number(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     return {name: value for name, value in vars(task).items()
-            if name.isupper() and isinstance(value, (int, float)) and not isinstance(value, bool)}
+            if name.isupper() and (number(value) or isinstance(value, tuple) and all(map(number, value)))}
 
 
 def main():

@@ -128,6 +128,8 @@ def measure(path, epochs):
     model = build_model(task, x_train, plan)
     with contextlib.redirect_stdout(io.StringIO()):  # the progress table
         history = task.train(model, x_train, x_validation, plan)
+    if isinstance(history, tuple):  # from issue 31 on: (history, epochs, the epoch whose weights were kept)
+        history = history[0]
     if hasattr(task, "STEPS_PER_CHECK"):
         steps_per_check = task.STEPS_PER_CHECK
     else:
