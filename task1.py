@@ -25,7 +25,7 @@ from tensorflow import keras
 SCRIPT = pathlib.Path(__file__).resolve()
 DATASET, TEST_SET = SCRIPT.with_name("dataset.txt"), SCRIPT.with_name("test.txt")
 SIDE, PIXELS, DIGITS = 28, 784, 10
-LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # a digit, a TAB, 28 rows of pixels
+LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # digit, TAB, 28 rows of 28 pixels
 
 # Set model hyperparameters here (chosen by 5-fold cross-validation on dataset.txt).
 VALIDATION_FRACTION = 0.1  # of each digit, for early stopping
@@ -35,7 +35,7 @@ MAX_SHIFT = 2  # pixels each way
 MAX_ROTATION = 0.03  # of a turn each way (11 degrees)
 PEAK_LEARNING_RATE = 0.014
 BATCH_SIZE = 192
-TRAINING_STEPS = 2400  # 600 epochs of the course's 900 training images
+TRAINING_STEPS = 2400  # 600 epochs of 4 batches of the course's 900 images
 STEPS_GROWTH = 0.4  # more images: (images / 900) ** 0.4 times the steps
 STEPS_PER_CHECK = 20  # a Keras call (3.0-3.6 refuse over 32), then a validation
 PATIENCE = 10  # checks
@@ -94,7 +94,7 @@ def train(model, x_train, x_validation, checks):
     def training_pair(images):  # rotated pixels rounded back to 0/1
         changed = tf.round(augment(images))
         return changed, changed
-    # Whole batches (a partial one takes a full, noisy step), reshuffled each epoch.
+    # Whole batches (a partial one is a full, noisy step), reshuffled each epoch.
     batch_size = min(BATCH_SIZE, len(x_train))
     without_autotuning = tf.data.Options()
     without_autotuning.autotune.enabled = False  # on (or no cache), runs took 1.5-2x as long
@@ -111,7 +111,7 @@ def train(model, x_train, x_validation, checks):
             epoch = (check + 1) * epochs_per_check
             print(f"{epoch:5.0f}{logs['loss']:16.4f}{logs['val_loss']:18.4f}")
     print("epoch  training error  validation error")
-    early_stopping = keras.callbacks.EarlyStopping(  # not while the learning rate is high
+    early_stopping = keras.callbacks.EarlyStopping(  # not in the high-rate first half
         patience=PATIENCE, restore_best_weights=True, start_from_epoch=checks // 2)
     history = model.fit(
         training_data, epochs=checks, steps_per_epoch=STEPS_PER_CHECK, verbose=0, shuffle=False,
@@ -148,7 +148,7 @@ def main():
     progress.plot(epochs, history["val_loss"], label="validation")
     stop = "stopped early" if len(epochs) < checks else "no early stop"
     progress.axvline(best, color="grey", ls="--", label=f"weights kept: epoch {best:.0f}\n({stop})")
-    progress.set(xlabel="epoch", ylabel="error (binary cross-entropy)", yscale="log")
+    progress.set(xlabel="epoch", ylabel="pixel error (binary cross-entropy)", yscale="log")
     progress.legend()
     progress_panel.suptitle("Training progress", fontweight="bold")
 

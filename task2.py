@@ -35,7 +35,7 @@ MAX_SHIFT = 2  # pixels each way
 MAX_ROTATION = 0.03  # of a turn each way (11 degrees)
 PEAK_LEARNING_RATE = 0.014
 BATCH_SIZE = 192
-TRAINING_STEPS = 2400  # 600 epochs of the course's 900 training images
+TRAINING_STEPS = 2400  # 600 epochs of 4 batches of the course's 900 images
 STEPS_GROWTH = 0.4  # more images: (images / 900) ** 0.4 times the steps
 STEPS_PER_CHECK = 20  # a Keras call (3.0-3.6 refuse over 32), then a validation
 PATIENCE = 10  # checks
@@ -128,7 +128,7 @@ def train(model, x_train, labels_train, x_validation, labels_validation, checks)
             print(f"{epoch:5.0f}{logs['loss']:16.4f}{logs['val_loss']:18.4f}"
                   f"{logs['val_digit_accuracy']:19.1%}")
     print("epoch  training error  validation error  validation digits")
-    early_stopping = keras.callbacks.EarlyStopping(  # not while the learning rate is high
+    early_stopping = keras.callbacks.EarlyStopping(  # not in the high-rate first half
         patience=PATIENCE, restore_best_weights=True, start_from_epoch=checks // 2)
     history = model.fit(
         training_data, epochs=checks, steps_per_epoch=STEPS_PER_CHECK, verbose=0, shuffle=False,
@@ -165,11 +165,11 @@ def main():
     figure = plt.figure(SCRIPT.name, figsize=(13, 5.6), layout="constrained")
     progress_panel, images_panel, tsne_panel = figure.subfigures(1, 3, width_ratios=[4, 6.6, 3.6])
     progress = progress_panel.subplots()
-    progress.plot(epochs, history["loss"], label="training (changed images)")
-    progress.plot(epochs, history["val_loss"], label="validation")
+    progress.plot(epochs, history["reconstruction_loss"], label="training (changed images)")
+    progress.plot(epochs, history["val_reconstruction_loss"], label="validation")
     stop = "stopped early" if len(epochs) < checks else "no early stop"
     progress.axvline(best, color="grey", ls="--", label=f"weights kept: epoch {best:.0f}\n({stop})")
-    progress.set(xlabel="epoch", ylabel="error (weighted total)", yscale="log")
+    progress.set(xlabel="epoch", ylabel="pixel error (binary cross-entropy)", yscale="log")
     progress.legend()
     progress_panel.suptitle("Training progress", fontweight="bold")
 
