@@ -165,11 +165,11 @@ def main():
     figure = plt.figure(SCRIPT.name, figsize=(13, 5.6), layout="constrained")
     progress_panel, images_panel, tsne_panel = figure.subfigures(1, 3, width_ratios=[4, 6.6, 3.6])
     progress = progress_panel.subplots()
-    progress.plot(epochs, history["reconstruction_loss"], label="training (changed images)")
-    progress.plot(epochs, history["val_reconstruction_loss"], label="validation")
+    progress.plot(epochs, history["loss"], label="training (changed images)")
+    progress.plot(epochs, history["val_loss"], label="validation")
     stop = "stopped early" if len(epochs) < checks else "no early stop"
     progress.axvline(best, color="grey", ls="--", label=f"weights kept: epoch {best:.0f}\n({stop})")
-    progress.set(xlabel="epoch", ylabel="pixel error (binary cross-entropy)", yscale="log")
+    progress.set(xlabel="epoch", ylabel="error (weighted total)", yscale="log")
     progress.legend()
     progress_panel.suptitle("Training progress", fontweight="bold")
 
