@@ -133,7 +133,7 @@ def readme_table(matrix):
             if run["exit status"] == 0 and not run["stderr lines"]:
                 cells.append(f"runs, {run['test pixel accuracy (%)']:.2f}%")
             elif run["exit status"] == 0:
-                warnings = [line.split(": ", 1)[1] for line in run["stderr lines"] if stack["warning"] in line]
+                warnings = [line.split(": ", 1)[1] for line in run["stderr lines"] if "Warning: " in line]
                 cells.append(f"runs, {run['test pixel accuracy (%)']:.2f}%, and warns: " +
                              " / ".join(f"`{warning}`" for warning in warnings))
             else:
