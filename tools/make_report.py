@@ -197,7 +197,7 @@ def trade_off_chart(folds):
     tsne_key = "thought-vector T-SNE k-NN accuracy (%)"
     experiments = [e for e in folds["experiments"] if e["task"] == "task2"]
     task1_tsne = next(e for e in folds["experiments"] if e["task"] == "task1" and not e["changes"])[tsne_key]["median"]
-    figure, axis = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    figure, axis = plt.subplots(figsize=(6, 3.3), layout="constrained")
     for number, e in enumerate(experiments, 1):
         chosen = e["tried"] == "as in task2.py"
         axis.scatter(e[tsne_key]["median"], e["pixel accuracy (%)"]["median"], s=40 if chosen else 20,
@@ -253,6 +253,7 @@ def run_everything(runs):
             "settings": {"task1": hyperparameters(task1), "task2": hyperparameters(task2),
                          "reference epoch": hyperparameters(reference_epoch)},
             "data": data, "references": references, "tasks": tasks,
+            "targets": {"clusters (%)": CLUSTER_TARGET, "pixels (%)": PIXEL_TARGET},
             "analysis": analysis(), "thought vectors": thought_vectors(ANALYSIS_RUNS),
             "fold experiments": json.loads(FOLD_EXPERIMENTS.read_text()),
             "step times": json.loads(STEP_TIMES.read_text()), "size sweep": size_sweep}
