@@ -107,7 +107,7 @@ def train(model, x_train, x_validation, checks):
     epochs_per_check = STEPS_PER_CHECK / (len(x_train) // batch_size)
 
     def print_progress(check, logs):
-        if (check + 1) % max(1, checks // 10) == 0 or model.stop_training:
+        if (check + 1) % max(1, checks // 10) == 0 or check + 1 == checks or model.stop_training:
             epoch = (check + 1) * epochs_per_check
             print(f"{epoch:5.0f}{logs['loss']:16.4f}{logs['val_loss']:18.4f}")
     print("epoch  training error  validation error")
