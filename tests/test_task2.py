@@ -10,7 +10,7 @@ class TestTask2(TaskChecks):
     TASK = "task2"
     REPORT = ["Test accuracy (%)", "Test classification accuracy (%)", "Duration (s)", "Parameters"]
     REPORT_WORDS = ["Accuracy", "Duration", "Params", "Classification"]  # the figure's lines, in its order
-    MIN_TEST_ACCURACY = 99.45  # 5 benchmarked runs of the weight falling from 1.0 to 0.01 scored 99.54-99.57
+    MIN_TEST_ACCURACY = 99.4  # 10 benchmarked runs of the weight falling from 1.0 to 0.01 scored 99.51-99.58
     MIN_TEST_CLASSIFICATION_ACCURACY = 87.5  # 15 benchmarked runs scored 90.5-95.0 (200 digits: 0.5 points each)
 
     def test_classifier_output_is_10_softmax(self, model):
