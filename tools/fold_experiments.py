@@ -49,14 +49,13 @@ DECIMALS = {"epochs": 0, "steps": 0, "training seconds": 1, "pixel accuracy (%)"
             "thought-vector k-NN accuracy (%)": 1, "thought-vector T-SNE k-NN accuracy (%)": 1}
 
 # What each constant is called in an experiment's description.
-DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learning rate {}", "EPOCHS": "{} epochs",
+DESCRIPTIONS = {"BATCH_SIZE": "batches of {}", "PEAK_LEARNING_RATE": "peak learning rate {}",
                 "MAX_SHIFT": "shifts of up to {} pixels", "DROPOUT_RATE": "thought-vector dropout {}",
                 "LABEL_SMOOTHING": "label smoothing {}",
                 "CLASSIFIER_HIDDEN_UNITS": "classifier hidden layer of {}",
                 "CLASSIFIER_DROPOUT_RATE": "classifier dropout {}", "MAX_ROTATION": "rotations of up to {} turn",
                 "TRAINING_STEPS": "{} training steps",
-                "STEPS_GROWTH": "steps growing as the images to the power {}",
-                "EARLY_STOPPING_START": "early stopping from {} of the checks"}
+                "STEPS_GROWTH": "steps growing as the images to the power {}", "STEPS_PER_CHECK": "checks of {} steps"}
 # (task, the constants it changes from the script's, or the ROWS of the dataset.txt it runs on instead of ours);
 # the first of each task is the script.
 # Round 6 (issue 32): task 2's thought vector shaped by the classifier. Besides constants, an experiment may change
