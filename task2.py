@@ -1,200 +1,163 @@
-"""Task 2: a simple autoencoder whose thought vector also classifies the digit (multi-task)."""
-import math
 import os
-import pathlib
-import re
-import sys
-import time
+import timeit
+import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no TensorFlow notices
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # nor oneDNN's, which ignores that
-try:
-    import tensorflow as tf
-    if tuple(map(int, tf.__version__.split(".")[:2])) < (2, 13):
-        raise ImportError
-except ImportError:
-    sys.exit(f'{os.path.basename(__file__)} needs TensorFlow 2.13 or newer: '
-             'pip install --upgrade "tensorflow>=2.13"')
-
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # TensorFlow's log: errors only
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # else TensorFlow 2.21 logs a oneDNN notice
+warnings.filterwarnings("ignore")
 import matplotlib.pyplot as plt
 import numpy as np
+import tensorflow as tf
 from sklearn.manifold import TSNE
 from sklearn.model_selection import train_test_split
 from tensorflow import keras
 
-SCRIPT = pathlib.Path(__file__).resolve()
-DATASET, TEST_SET = SCRIPT.with_name("dataset.txt"), SCRIPT.with_name("test.txt")
-SIDE, PIXELS, DIGITS = 28, 784, 10
-LINE = re.compile(r"([0-9]) *\t((?:[01]{28}-){27}[01]{28})")  # digit, TAB, 28 rows of 28 pixels
+start_time = timeit.default_timer()
 
-# Set model hyperparameters here (chosen by 5-fold cross-validation on dataset.txt).
-VALIDATION_FRACTION = 0.1  # of each digit, for early stopping
-THOUGHT_VECTOR_SIZE = 256
-DROPOUT_RATE = 0.1
-MAX_SHIFT = 2  # pixels each way
-MAX_ROTATION = 0.03  # of a turn each way (11 degrees)
-PEAK_LEARNING_RATE = 0.014
-BATCH_SIZE = 192
-TRAINING_STEPS = 2400  # 600 epochs of 4 batches of the course's 900 images
-STEPS_GROWTH = 0.4  # more images: (images / 900) ** 0.4 times the steps
-STEPS_PER_CHECK = 20  # a Keras call (3.0-3.6 refuse over 32), then a validation
-PATIENCE = 10  # checks
-CLASSIFIER_HIDDEN_UNITS = 256  # ReLU
-CLASSIFIER_DROPOUT_RATE = 0.3
-CLASSIFICATION_WEIGHTS = 1.0, 0.01  # first, last: digits shape the thought vector, then pixels
-LABEL_SMOOTHING = 0.1  # against an overconfidence that overfits
+###################################
 
+with open("dataset.txt", "r", encoding="utf-8") as f:
+    data = [line.strip().split("\t") for line in f.read().strip().split("\n")]
+train_imgs = np.array([[float(px) for px in img.replace("-", "")] for lbl, img in data], np.float32)
+train_lbls = np.array([int(lbl) for lbl, img in data], np.int32)
 
-def load_digits(path, least_of_each_digit=1):
-    """(images, labels) of a file in the course's format; a bad file exits in one line."""
-    try:
-        text = pathlib.Path(path).read_text(encoding="ascii", errors="replace")
-    except OSError as error:
-        sys.exit(f"{path}: cannot read the file: {error.strerror}")
-    images, labels = [], []
-    for number, line in enumerate(text.rstrip().split("\n"), 1):
-        match = LINE.fullmatch(line.strip())  # as the course's reader
-        if match:
-            labels.append(int(match[1]))
-            images.append(match[2].replace("-", ""))
-        elif labels or line.strip():  # blank lines before the first are fine
-            sys.exit(f"{path}:{number}: expected a digit, a TAB and 28 rows of 28 pixels 0/1 "
-                     f"joined by '-', found {line.strip()[:20]!r}...")
-    counts = np.bincount(labels, minlength=DIGITS)
-    if counts.min() < least_of_each_digit:
-        sys.exit(f"{path}: digit {counts.argmin()} has {counts.min()} images; each digit needs "
-                 f"at least {least_of_each_digit}")
-    bits = np.frombuffer("".join(images).encode(), np.uint8) - ord("0")
-    return bits.reshape(len(images), PIXELS).astype(np.float32), np.array(labels)
+with open("test.txt", "r", encoding="utf-8") as f:
+    data = [line.strip().split("\t") for line in f.read().strip().split("\n")]
+test_imgs = np.array([[float(px) for px in img.replace("-", "")] for lbl, img in data], np.float32)
+test_lbls = np.array([int(lbl) for lbl, img in data], np.int32)
 
+(train_imgs, val_imgs, train_lbls, val_lbls) = train_test_split(
+    train_imgs, train_lbls, test_size=0.1, stratify=train_lbls)
 
-def build_model(x_train, checks):
-    """784 pixels -> 256 tanh thought vector -> 784 sigmoid pixels and -> 256 ReLU -> 10 digits."""
-    image = keras.Input(shape=(PIXELS,))
-    # Less the mean image: the tanh units start unsaturated.
-    centred = keras.layers.Normalization(mean=x_train.mean(axis=0), variance=np.ones(PIXELS))(image)
-    thought_vector = keras.layers.Dense(THOUGHT_VECTOR_SIZE, "tanh", name="thought_vector")(centred)
-    dropped_out = keras.layers.Dropout(DROPOUT_RATE)(thought_vector)
-    reconstruction = keras.layers.Dense(PIXELS, "sigmoid", name="reconstruction")(dropped_out)
-    hidden = keras.layers.Dense(CLASSIFIER_HIDDEN_UNITS, "relu")(dropped_out)
-    dropped_out_hidden = keras.layers.Dropout(CLASSIFIER_DROPOUT_RATE)(hidden)
-    digit = keras.layers.Dense(DIGITS, "softmax", name="digit")(dropped_out_hidden)
-    model = keras.Model(image, {"reconstruction": reconstruction, "digit": digit})
-    learning_rate = keras.optimizers.schedules.CosineDecay(  # up over a check, then down to 0
-        0.0, (checks - 1) * STEPS_PER_CHECK, warmup_target=PEAK_LEARNING_RATE,
-        warmup_steps=STEPS_PER_CHECK)
-    optimizer = keras.optimizers.Adam(learning_rate)
-    crossentropy = keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING)
+###################################
 
-    def digit_loss(digits, predicted):  # weighted from the first weight to the last, geometrically
-        done = tf.cast(optimizer.iterations, tf.float32) / (checks * STEPS_PER_CHECK)
-        first, last = CLASSIFICATION_WEIGHTS
-        return first * (last / first) ** done * crossentropy(digits, predicted)
-    model.compile(optimizer=optimizer,
-                  loss={"reconstruction": "binary_crossentropy", "digit": digit_loss},
-                  metrics={"digit": ["accuracy"]},
-                  steps_per_execution=STEPS_PER_CHECK)
-    return model
+#Set model hyperparameters here (sizes from the brief; the rest chosen on 5 folds of dataset.txt)
+input_size = 28 * 28
+gen_output_size = input_size
+thought_vector_size = 256
+dropout_rate = 0.1  # on the thought vector
+max_shift = 2  # pixels each way that a training image is moved
+max_turn = 0.03  # of a full turn each way (11 degrees) it is rotated
+learning_rate = 0.014  # Adam's peak; 5 epochs' warm-up, then a cosine down to 0
+classification_weight = 0.03  # of the digit error: small, so pixels stay accurate
 
+#Define model here
+images = keras.Input(shape=(input_size,))
+centred = keras.layers.Normalization(  # less the mean image: tanh starts unsaturated
+    mean=train_imgs.mean(axis=0), variance=np.ones(input_size))(images)
+thought_vectors = keras.layers.Dense(thought_vector_size, "tanh")(centred)
+dropped_out = keras.layers.Dropout(dropout_rate)(thought_vectors)
+out_images = keras.layers.Dense(gen_output_size, "sigmoid", name="reconstruction")(dropped_out)
+# A softmax straight on the thought vector: it must itself separate the digits.
+out_digits = keras.layers.Dense(10, "softmax", name="digit")(dropped_out)
+model = keras.Model(images, {"reconstruction": out_images, "digit": out_digits})
+encoder = keras.Model(images, thought_vectors)
+augment = keras.Sequential([
+    keras.layers.Reshape((28, 28, 1)),
+    keras.layers.RandomTranslation(max_shift / 28, max_shift / 28, fill_mode="constant",
+                                   interpolation="nearest"),
+    keras.layers.RandomRotation(max_turn, fill_mode="constant"),
+    keras.layers.Reshape((input_size,))])
 
-def train(model, x_train, labels_train, x_validation, labels_validation, checks):
-    """Fit on moved and turned training images; keep the best check's weights."""
-    augment = keras.Sequential([
-        keras.layers.Reshape((SIDE, SIDE, 1)),
-        keras.layers.RandomTranslation(MAX_SHIFT / SIDE, MAX_SHIFT / SIDE, fill_mode="constant",
-                                       interpolation="nearest"),
-        keras.layers.RandomRotation(MAX_ROTATION, fill_mode="constant"),
-        keras.layers.Reshape((PIXELS,))])
+###################################
 
-    def training_pair(images, labels):  # rotated pixels rounded back to 0/1
-        changed = tf.round(augment(images))
-        return changed, {"reconstruction": changed, "digit": tf.one_hot(labels, DIGITS)}
-    # Whole batches (a partial one is a full, noisy step), reshuffled each epoch.
-    batch_size = min(BATCH_SIZE, len(x_train))
-    without_autotuning = tf.data.Options()
-    without_autotuning.autotune.enabled = False  # on (or no cache), runs took 1.5-2x as long
-    training_data = (tf.data.Dataset.from_tensor_slices((x_train, labels_train)).cache()
-                     .shuffle(len(x_train)).batch(batch_size, drop_remainder=True)
-                     .map(training_pair).repeat().prefetch(2).with_options(without_autotuning))
-    # Cached (0.17 s a check faster), a batch a step of the call (Keras 3.0-3.6 warn on fewer).
-    targets = {"reconstruction": x_validation, "digit": tf.one_hot(labels_validation, DIGITS)}
-    validation_data = tf.data.Dataset.from_tensor_slices((x_validation, targets)).batch(
-        math.ceil(len(x_validation) / STEPS_PER_CHECK)).cache()
-    epochs_per_check = STEPS_PER_CHECK / (len(x_train) // batch_size)
+#Set training hyperparameters here
+max_epochs = round(600 * (900 / len(train_imgs)) ** 0.6)  # 600 at 900 images, fewer on more data
+batch_size = min(225, len(train_imgs))  # 4 batches an epoch of 900 images
+patience = 50  # epochs without a lower validation error
 
-    def print_progress(check, logs):
-        if (check + 1) % max(1, checks // 10) == 0 or check + 1 == checks or model.stop_training:
-            epoch = (check + 1) * epochs_per_check
-            print(f"{epoch:5.0f}{logs['loss']:16.4f}{logs['val_loss']:18.4f}"
-                  f"{logs['val_digit_accuracy']:19.1%}")
-    print("epoch  training error  validation error  validation digits")
-    early_stopping = keras.callbacks.EarlyStopping(  # not in the high-rate first half
-        patience=PATIENCE, restore_best_weights=True, start_from_epoch=checks // 2)
-    history = model.fit(
-        training_data, epochs=checks, steps_per_epoch=STEPS_PER_CHECK, verbose=0, shuffle=False,
-        validation_data=validation_data,
-        callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=print_progress)])
-    model.set_weights(early_stopping.best_weights)  # Keras 2 only restores on an early stop
-    epochs = epochs_per_check * np.arange(1, len(history.history["loss"]) + 1)
-    return history.history, epochs, epochs[early_stopping.best_epoch]
+(fig, ax) = plt.subplots(num="Training progress")
+[train_error_plot] = ax.plot([], [], color="red", label="train (moved images, dropout on)")
+[val_error_plot] = ax.plot([], [], color="blue", label="validation")
+ax.set_xlim(0, max_epochs)
+ax.set_xlabel("epoch")
+ax.set_yscale("log")
+ax.set_ylim(0.001, 1)
+ax.set_ylabel("Error")
+ax.grid(True)
+ax.set_title("Error progress")
+ax.legend()
+fig.tight_layout()
+fig.show()
+
+###################################
+
+def training_pair(imgs, lbls):  # the moved and turned images, rounded back to 0/1, in and out
+    moved = tf.round(augment(imgs, training=True))
+    return (moved, {"reconstruction": moved, "digit": lbls})
 
 
-def main():
-    start = time.perf_counter()  # the course's duration: data, training, test predictions
-    pixels, labels = load_digits(DATASET, least_of_each_digit=round(1 / VALIDATION_FRACTION))
-    x_test, labels_test = load_digits(TEST_SET)
-    x_train, x_validation, labels_train, labels_validation = train_test_split(
-        pixels, labels, test_size=VALIDATION_FRACTION, stratify=labels)
-    checks = round(TRAINING_STEPS * max(1, len(x_train) / 900) ** STEPS_GROWTH / STEPS_PER_CHECK)
-    model = build_model(x_train, checks)
-    history, epochs, best = train(model, x_train, labels_train, x_validation, labels_validation,
-                                  checks)
+train_data = (tf.data.Dataset.from_tensor_slices((train_imgs, train_lbls)).shuffle(len(train_imgs))
+              .batch(batch_size, drop_remainder=True).map(training_pair).repeat())
+val_data = tf.data.Dataset.from_tensor_slices(
+    (val_imgs, {"reconstruction": val_imgs, "digit": val_lbls})).batch(len(val_imgs)).cache()
+steps_per_epoch = len(train_imgs) // batch_size
+schedule = keras.optimizers.schedules.CosineDecay(0.0, (max_epochs - 5) * steps_per_epoch,
+                                                  warmup_target=learning_rate,
+                                                  warmup_steps=5 * steps_per_epoch)
+model.compile(optimizer=keras.optimizers.Adam(schedule),
+              loss={"reconstruction": "binary_crossentropy",
+                    "digit": "sparse_categorical_crossentropy"},
+              loss_weights={"reconstruction": 1.0, "digit": classification_weight},
+              metrics={"reconstruction": ["binary_crossentropy"]})  # the pixel error alone
 
-    predictions = model.predict(x_test, verbose=0)
-    reconstructions, predicted = predictions["reconstruction"], predictions["digit"].argmax(axis=1)
-    accuracy = 100 * np.mean(np.round(reconstructions) == x_test)
-    duration = time.perf_counter() - start
-
-    params = model.count_params()
-    report = f"Accuracy: {accuracy:.2f}%\nDuration: {duration / 60:.1f}min\nParams: {params}"
-    report += f"\nClassification: {100 * np.mean(predicted == labels_test):.2f}%"
-    print(report.replace("min", f"min ({duration:.1f} s)"))
-    encoder = keras.Model(model.input, model.get_layer("thought_vector").output)
-    tsne_points = TSNE(n_components=2).fit_transform(encoder.predict(x_test, verbose=0))
-    # The course's three charts, in a window fitting a laptop screen.
-    figure = plt.figure(SCRIPT.name, figsize=(13, 5.6), layout="constrained")
-    progress_panel, images_panel, tsne_panel = figure.subfigures(1, 3, width_ratios=[4, 6.6, 3.6])
-    progress = progress_panel.subplots()
-    progress.plot(epochs, history["loss"], label="training (changed images)")
-    progress.plot(epochs, history["val_loss"], label="validation")
-    stop = "stopped early" if len(epochs) < checks else "no early stop"
-    progress.axvline(best, color="grey", ls="--", label=f"weights kept: epoch {best:.0f}\n({stop})")
-    progress.set(xlabel="epoch", ylabel="error (weighted total)", yscale="log")
-    progress.legend()
-    progress_panel.suptitle("Training progress", fontweight="bold")
-
-    grid_panel, report_panel = images_panel.subfigures(1, 2, width_ratios=[5, 2.1])
-    grid = grid_panel.subplots(4, 5)
-    for digit in range(DIGITS):  # first test image over output: 0-4, then 5-9
-        row, top, column = np.flatnonzero(labels_test == digit)[0], 2 * (digit // 5), digit % 5
-        for axis, image in zip(grid[top:top + 2, column], (x_test[row], reconstructions[row])):
-            axis.imshow(image.reshape(SIDE, SIDE), cmap="gray", vmin=0, vmax=1)
-            axis.axis("off")
-        grid[top + 1, column].set_title(predicted[row], color="green" if predicted[row] == digit
-                                        else "red")
-    report_panel.text(0, 0.5, report, fontsize=11, va="center")
-    images_panel.suptitle("Generated images", fontweight="bold")
-
-    tsne = tsne_panel.subplots()
-    dots = tsne.scatter(*tsne_points.T, s=10, c=labels_test, cmap="tab10")
-    tsne.set(xticks=[], yticks=[])
-    tsne.legend(*dots.legend_elements(), title="digit", loc="center left", bbox_to_anchor=(1, 0.5))
-    tsne_panel.suptitle("Thought vectors", fontweight="bold")
-    figure.savefig(SCRIPT.with_suffix(".png"))
-    print("Charts saved to", SCRIPT.with_suffix(".png"))
-    if plt.get_backend().lower() != "agg":  # headless: file only
-        plt.show()
+train_errors, val_errors = [], []
 
 
-if __name__ == "__main__":
-    main()
+def end_of_epoch(epoch, logs):
+    train_errors.append(logs["reconstruction_binary_crossentropy"])
+    val_errors.append(logs["val_reconstruction_binary_crossentropy"])
+    if (epoch + 1) % 100 == 0 or epoch + 1 == max_epochs or model.stop_training:
+        print(epoch + 1, f"{train_errors[-1]:.4f}", f"{val_errors[-1]:.4f}", sep="\t")
+        train_error_plot.set_data(range(1, epoch + 2), train_errors)
+        val_error_plot.set_data(range(1, epoch + 2), val_errors)
+        plt.draw()
+        fig.canvas.flush_events()
+
+
+print("epoch", "train error", "validation error", sep="\t")
+early_stopping = keras.callbacks.EarlyStopping(  # a guard; keeps the best epoch's weights
+    "val_reconstruction_binary_crossentropy", mode="min", patience=patience,
+    start_from_epoch=max_epochs // 2, restore_best_weights=True)
+#Optimisation per epoch here: fit runs every epoch
+model.fit(train_data, epochs=max_epochs, steps_per_epoch=steps_per_epoch, validation_data=val_data,
+          callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=end_of_epoch)],
+          verbose=0)
+model.set_weights(early_stopping.best_weights)  # Keras 2 restores only on an early stop
+ax.axvline(early_stopping.best_epoch + 1, color="grey", linestyle="--", label="weights kept")
+ax.legend()
+print()
+
+###################################
+
+out_test = model.predict(test_imgs, verbose=0)
+(out_imgs, out_lbls) = (out_test["reconstruction"], out_test["digit"].argmax(axis=1))
+accuracy = np.sum(np.round(out_imgs) == test_imgs) / test_imgs.size
+duration = timeit.default_timer() - start_time
+num_params = model.count_params()
+report = f"Accuracy: {accuracy:.2%}\nDuration: {duration / 60:.1f}min\nParams: {num_params}"
+classification = np.mean(out_lbls == test_lbls)
+report += f"\nClassification: {classification:.2%}"
+print(report)
+
+(fig, axs) = plt.subplots(4, 5, num="Generated images")
+for digit in range(10):  # each digit's first test image over its output
+    (row, col, first) = (2 * (digit // 5), digit % 5, np.flatnonzero(test_lbls == digit)[0])
+    for (axis, image) in ((axs[row, col], test_imgs[first]), (axs[row + 1, col], out_imgs[first])):
+        axis.set_axis_off()
+        axis.imshow(image.reshape(28, 28), vmin=0.0, vmax=1.0, cmap="gray")
+    axs[row + 1, col].set_title(out_lbls[first],
+                                color="green" if out_lbls[first] == digit else "red")
+axs[1, 4].text(1.1, 0.5, report, fontsize=10, va="center", transform=axs[1, 4].transAxes)
+fig.tight_layout()
+fig.show()
+
+(fig, ax) = plt.subplots(num="Thought vectors")
+points_2d = TSNE(n_components=2).fit_transform(encoder.predict(test_imgs, verbose=0))
+for digit in range(10):
+    ax.plot(*points_2d[test_lbls == digit].T, linestyle="", marker="o", markersize=5, label=digit)
+ax.legend()
+fig.tight_layout()
+fig.show()
+
+plt.show()

@@ -1,19 +1,44 @@
 """Tests that task1.py and task2.py must both pass: test_task1.py and test_task2.py each subclass
-TaskChecks with their task's name, so that every test here runs for both tasks."""
-import importlib
+TaskChecks with their task's name, so that every test here runs for both tasks.
+
+The scripts are flat, as the course's skeleton: they read dataset.txt and test.txt from the folder they run in,
+train, print a progress table and the report, and draw three figures. The tests run them three ways: in this
+process with runpy (short runs, to look at the globals they leave: the model, the data read), through
+tools/run_script.py (whole runs, its RESULT line giving the numbers), and plain as `python TASK.py`."""
+import collections
+import math
+import os
 import re
+import runpy
 import shutil
 import types
+import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from tensorflow import keras
 
-from benchmark import DATA_FILES, REPO, report_numbers, run_task
-from task1 import DATASET, TEST_SET
+from benchmark import (
+    DATA_FILES,
+    DATASET,
+    PROGRESS_ROW,
+    REPO,
+    TEST_SET,
+    load_digits,
+    report_numbers,
+    run_task,
+    script_output,
+)
 
 TEN_MINUTES = 600
-MAX_STDOUT_LINES = 30  # the progress table, the report and the chart line: a console a person reads
-MAX_ERROR_LENGTH = 200
+COURSE_EPOCHS = 600  # the most a script trains at the course's size, 900 training images
+# Short runs train this many epochs: the fewest the scripts' learning-rate schedule takes (5 epochs of warm-up,
+# then a cosine over max_epochs - 5 epochs, which Keras's CosineDecay needs to be more than 0).
+SHORT_EPOCHS = 6
+HEADER = "epoch\ttrain error\tvalidation error"
+PYTHON_ERROR = re.compile(r"^\w+(Error|Exception)\b")  # the last line of a traceback
+FIGURES = ["Generated images.png", "Thought vectors.png", "Training progress.png"]  # the course's window titles
 # A call that seeds a random number generator: tf.random.set_seed(1), np.random.seed(1),
 # keras.utils.set_random_seed(1), random.seed(1), TSNE(random_state=0), default_rng(seed=1), ...
 SEEDING = re.compile(r"set_seed\(|set_random_seed\(|\.seed\(|random_state\s*=|\bseed\s*=|default_rng\(\s*\d")
@@ -23,6 +48,48 @@ def data_files(folder):
     """Copy our dataset.txt and test.txt into `folder`."""
     for data_file in DATA_FILES:
         shutil.copy(data_file, folder)
+
+
+def short_script(task, epochs=SHORT_EPOCHS):
+    """TASK.py with its max_epochs line set to `epochs`; the value the script would have computed is kept in
+    planned_max_epochs."""
+    script, replaced = re.subn(r"^max_epochs = (.*)$", rf"planned_max_epochs = \1\nmax_epochs = {epochs}",
+                               (REPO / f"{task}.py").read_text(), flags=re.MULTILINE)
+    assert replaced == 1, f"{task}.py has no single 'max_epochs = ...' line"
+    return script
+
+
+def run_in_process(task, folder):
+    """A short run of TASK.py in this process, from `folder` (which holds the data files): the globals it leaves.
+    The working folder, the environment and the warning filters the script changes are put back afterwards."""
+    (folder / f"{task}.py").write_text(short_script(task))
+    working_folder, environment = os.getcwd(), dict(os.environ)
+    plt.close("all")
+    try:
+        os.chdir(folder)
+        with warnings.catch_warnings():
+            return runpy.run_path(str(folder / f"{task}.py"), run_name="__main__")
+    finally:
+        os.chdir(working_folder)
+        os.environ.clear()
+        os.environ.update(environment)
+        plt.close("all")
+
+
+def output_layer(model):
+    """The layer that gives the model's one output."""
+    [layer] = [layer for layer in model.layers if layer.output is model.output]
+    return layer
+
+
+def is_dense(layer, units, activation):
+    return isinstance(layer, keras.layers.Dense) and (layer.units, layer.get_config()["activation"]) == (
+        units, activation)
+
+
+def sorted_rows(images):
+    """The images' rows as bytes, sorted: equal for two arrays of the same rows in any order."""
+    return sorted(row.tobytes() for row in np.asarray(images, np.float32))
 
 
 def broken(name, line_number=None, replace=None, lines=None):
@@ -37,16 +104,6 @@ def broken(name, line_number=None, replace=None, lines=None):
     return write
 
 
-def bad_line(name, number, start):
-    """The loader's message for line `number` of file `name`, a line that starts `start`."""
-    return (f"{name}:{number}: expected a digit, a TAB and 28 rows of 28 pixels 0/1 joined by '-', "
-            f"found {start!r}...")
-
-
-def too_few(digit, images):
-    return f"dataset.txt: digit {digit} has {images} images; each digit needs at least 10"
-
-
 def without_row(line, row):
     """The line with image row `row` (from 1) left out."""
     label, image = line.rstrip("\n").split("\t")
@@ -54,212 +111,257 @@ def without_row(line, row):
     return f"{label}\t" + "-".join(rows[:row - 1] + rows[row:]) + "\n"
 
 
-# case -> (how to put broken data files in a folder, the one-line error it must give, exactly but for the
-# folder). Each is checked on each task's loader, read as main() reads it; WHOLE_RUN_CASES also by a whole run of
-# each script.
+def one_image_of(digit, lines):
+    """The lines with all but the first image of `digit` left out."""
+    first = next(line for line in lines if line[0] == digit)
+    return [line for line in lines if line[0] != digit or line is first]
+
+
+def only_test_set(folder):
+    shutil.copy(TEST_SET, folder)
+
+
+def dataset_a_folder(folder):
+    shutil.copy(TEST_SET, folder)
+    (folder / "dataset.txt").mkdir()
+
+
+# case -> (how to put broken data files in a folder, the last line of the traceback it ends in), each checked by
+# hand on both scripts: each fails while reading the data or splitting off the validation images, before training.
 BAD_INPUTS = {
-    "missing test.txt": (lambda folder: shutil.copy(DATASET, folder),
-                         "test.txt: cannot read the file: No such file or directory"),
-    "space instead of the TAB": (broken("dataset.txt", 5, lambda line: line.replace("\t", " ")),
-                                 bad_line("dataset.txt", 5, "0 000000000000000000")),
-    "missing dataset.txt": (lambda folder: shutil.copy(TEST_SET, folder),
-                            "dataset.txt: cannot read the file: No such file or directory"),
-    "a folder, not a file": (lambda folder: (folder / "dataset.txt").mkdir(),
-                             "dataset.txt: cannot read the file: Is a directory"),
-    "empty": (broken("test.txt", lines=lambda lines: []),
-              "test.txt: digit 0 has 0 images; each digit needs at least 1"),
-    # Read as ASCII, each of the UTF-8 mark's three bytes becomes U+FFFD.
-    "byte-order mark": (broken("dataset.txt", 1, lambda line: "\ufeff" + line),
-                        bad_line("dataset.txt", 1, "\ufffd" * 3 + "0\t" + "0" * 15)),
-    "27 image rows": (broken("dataset.txt", 42, lambda line: without_row(line, 28)),
-                      bad_line("dataset.txt", 42, "0\t" + "0" * 18)),
-    "a short image row": (broken("test.txt", 9, lambda line: line[:60] + line[61:]),  # row 3 starts at 60
-                          bad_line("test.txt", 9, "0\t" + "0" * 18)),
-    "bad pixel": (broken("dataset.txt", 7, lambda line: line[:300] + "2" + line[301:]),
-                  bad_line("dataset.txt", 7, "0\t" + "0" * 18)),
-    "bad label": (broken("dataset.txt", 3, lambda line: "10" + line[1:]),
-                  bad_line("dataset.txt", 3, "10\t" + "0" * 17)),
-    "a digit missing": (broken("dataset.txt", lines=lambda lines: [line for line in lines if line[0] != "7"]),
-                        too_few(7, 0)),
-    "a blank line between images": (broken("test.txt", 12, lambda line: "\n" + line), bad_line("test.txt", 12, "")),
-    "too few of a digit to validate on": (broken("dataset.txt", lines=lambda lines: lines[:3] + lines[100:]),
-                                          too_few(0, 3)),
-    "30 images, 3 of each digit": (broken("dataset.txt", lines=lambda lines: lines[::100] * 3), too_few(0, 3)),
+    "missing test.txt": (lambda folder: shutil.copy(DATASET, folder), r"FileNotFoundError\b.*'test\.txt'"),
+    "missing dataset.txt": (only_test_set, r"FileNotFoundError\b.*'dataset\.txt'"),
+    "dataset.txt a folder": (dataset_a_folder, r"IsADirectoryError\b.*'dataset\.txt'"),
+    # The line does not split at the TAB: one value to unpack into label and image.
+    "a space instead of the TAB": (broken("dataset.txt", 5, lambda line: line.replace("\t", " ")), r"ValueError\b"),
+    # The stripped empty text is one empty line, again without a TAB.
+    "an empty test.txt": (broken("test.txt", lines=lambda lines: []), r"ValueError\b"),
+    # NumPy cannot make an array of 783 and 812 pixels an image.
+    "a line with 27 image rows": (broken("dataset.txt", 42, lambda line: without_row(line, 28)), r"ValueError\b"),
+    # The validation images are a stratified tenth: scikit-learn's split needs two images of each digit.
+    "a digit with one image in dataset.txt": (broken("dataset.txt", lines=lambda lines: one_image_of("3", lines)),
+                                              r"ValueError\b"),
 }
-# case -> how to put data files into a folder that the course's own reader reads, and so must ours, the same as
-# our clean files: it strips the whole text and each line before splitting at the TAB.
+
+
+def each_line(change):
+    """A change of a file's text that passes each of its lines (without the newline) through `change`."""
+    return lambda text: "".join(change(line) + "\n" for line in text.splitlines())
+
+
+# case -> a change of a data file's text that the course's own reader reads as it reads the unchanged text (it
+# strips the whole text and each line before splitting at the TAB), so ours must too. Each is made to both files.
 ACCEPTED_INPUTS = {
-    "blank lines at the start and the end": broken("dataset.txt", lines=lambda lines: ["\n", "\n"] + lines + ["\n"]),
-    "spaces and tabs at the ends of lines": broken("test.txt", lines=lambda lines: [
-        line.rstrip("\n") + " \t \n" for line in lines]),
-    "spaces before a line and its TAB": broken("dataset.txt", 4, lambda line: "  " + line.replace("\t", " \t")),
-    "CRLF line endings and no final newline": broken("test.txt", lines=lambda lines: [
-        line.replace("\n", "\r\n") for line in lines[:-1]] + [lines[-1].rstrip("\n")]),
+    "blank lines at the start and the end": lambda text: "\n\n" + text + "\n\n",
+    "spaces and tabs at the ends of lines": each_line(lambda line: line + " \t "),
+    "spaces before a line and before its TAB": each_line(lambda line: "  " + line.replace("\t", " \t")),
+    "CRLF line endings and no final newline": lambda text: text.replace("\n", "\r\n").removesuffix("\r\n"),
 }
-WHOLE_RUN_CASES = ["missing test.txt", "space instead of the TAB", "30 images, 3 of each digit"]
+
+
+def random_rows(text, count=137):
+    """`count` of the text's lines chosen at random, in random order, each digit among them at least twice (the
+    stratified split needs two)."""
+    lines, generator = text.splitlines(keepends=True), np.random.default_rng()
+    while True:
+        chosen = [lines[row] for row in generator.permutation(len(lines))[:count]]
+        if min(collections.Counter(line[0] for line in chosen).values()) >= 2:
+            return "".join(chosen)
+
+
+def first_of_each_digit(text, counts):
+    """The first counts[d] lines of each digit d."""
+    lines = text.splitlines(keepends=True)
+    return "".join(line for digit, count in enumerate(counts) for line in [
+        line for line in lines if line[0] == str(digit)][:count])
+
+
+# case -> our dataset.txt's text changed to another size or order, which a short run must train on to the end.
+ANY_SIZE = {
+    "137 random rows in random order": random_rows,
+    # The smallest with all ten digits: a stratified tenth of 91 images, rounded up, is 10 validation images, one
+    # of each digit; of 90 it would be 9, fewer than the digits, which scikit-learn's split refuses.
+    "91 images, 9 or 10 of each digit": lambda text: first_of_each_digit(text, [10] + [9] * 9),
+    # The smallest of all: one image to train on in batches of one, one to validate on.
+    "2 images of one digit": lambda text: "".join(text.splitlines(keepends=True)[:2]),
+    "ours 8 times over (32 batches an epoch)": lambda text: text * 8,
+}
 
 
 class TaskChecks:
     TASK = None  # the script's name, set by each subclass
+    # The report's lines in the figure's words and order: word -> (the whole line, its number in a group; the key
+    # of that number in run_script's RESULT line). test_task2.py adds task 2's line.
+    REPORT_LINES = {
+        "Accuracy": (r"Accuracy: (\d+\.\d\d)%", "Test accuracy (%)"),
+        "Duration": (r"Duration: (\d+\.\d)min", "Duration (s)"),
+        "Params": (r"Params: (\d+)", "Parameters"),
+    }
+    MIN_TEST_ACCURACY = None  # set by each subclass
+
+    @property
+    def result_keys(self):
+        return {key for _, key in self.REPORT_LINES.values()} | {"Epochs trained", "Epoch kept"}
 
     @pytest.fixture(scope="class")
     def task(self):
         return self.TASK
 
-    @pytest.fixture(scope="class")
-    def module(self, task):
-        return importlib.import_module(task)
+    # Structure: the globals of a short run in this process, on our data files.
 
     @pytest.fixture(scope="class")
-    def model(self, module):
-        return module.build_model(np.full((2, 784), 0.5, dtype=np.float32), checks=120)
-
-    @pytest.fixture(scope="class")
-    def run(self, task, tmp_path_factory):
-        """One whole run of the task, headless, started from another folder than the script's."""
-        folder, elsewhere = tmp_path_factory.mktemp(task), tmp_path_factory.mktemp("elsewhere")
+    def short_run(self, task, tmp_path_factory):
+        folder = tmp_path_factory.mktemp(f"{task}_short")
         data_files(folder)
-        result, wall_time = run_task(task, folder, cwd=elsewhere, timeout=TEN_MINUTES)
-        assert result.returncode == 0, result.stderr[-3000:]
-        assert list(elsewhere.iterdir()) == [], "the task wrote into the folder it was started from"
-        return types.SimpleNamespace(stdout=result.stdout, stderr=result.stderr, report=report_numbers(result.stdout),
-                                     wall_time=wall_time, folder=folder)
+        return run_in_process(task, folder)
 
-    def test_thought_vector_is_256_tanh(self, model):
-        layer = model.get_layer("thought_vector")
-        assert layer.units == 256
-        assert layer.get_config()["activation"] == "tanh"
+    def test_thought_vector_is_dense_256_tanh(self, short_run):
+        """The encoder ends in the model's own thought-vector layer: 256 tanh units."""
+        layer = output_layer(short_run["encoder"])
+        assert is_dense(layer, 256, "tanh"), layer.get_config()
+        assert any(layer is model_layer for model_layer in short_run["model"].layers), "not the model's layer"
 
-    def test_generator_output_is_784_sigmoid(self, model):
-        layer = model.get_layer("reconstruction")
-        assert layer.units == 784
-        assert layer.get_config()["activation"] == "sigmoid"
+    def test_reconstruction_is_dense_784_sigmoid(self, short_run):
+        layer = short_run["model"].get_layer("reconstruction")
+        assert is_dense(layer, 784, "sigmoid"), layer.get_config()
+
+    def test_parameters_are_the_models_trainable_weights(self, short_run):
+        model = short_run["model"]
+        assert short_run["num_params"] == model.count_params()
+        assert model.count_params() == sum(math.prod(weight.shape) for weight in model.trainable_weights)
+
+    def test_a_tenth_validates_and_600_epochs_are_planned_at_the_course_size(self, short_run):
+        """Our 1,000 images split into the course's 900 to train on and a tenth to validate on; at that size the
+        script would train at most 600 epochs (the max_epochs it computed before the short run's replaced it)."""
+        images = len(load_digits(DATASET)[0])
+        assert len(short_run["val_imgs"]) == math.ceil(images / 10)
+        assert len(short_run["train_imgs"]) + len(short_run["val_imgs"]) == images == 1000
+        assert short_run["planned_max_epochs"] == COURSE_EPOCHS
 
     def test_no_seeds(self, task):
         mentions = SEEDING.findall((REPO / f"{task}.py").read_text())
         assert not mentions, f"{task}.py seeds a random number generator: {mentions}"
 
-    def test_import_runs_nothing(self, task, tmp_path):
-        """`import <task>` prints nothing, runs no training and writes nothing."""
-        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES, arguments=["-c", f"import {task}"])
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert result.stdout == "" and result.stderr == "", result.stderr[-2000:]
-        assert sorted(path.name for path in tmp_path.iterdir()) == [f"{task}.py"]
+    # End to end: one whole run of the script on our data files, through tools/run_script.py.
 
-    @pytest.mark.parametrize("case", BAD_INPUTS)
-    def test_bad_input_gives_one_short_line(self, task, case, tmp_path):
-        """The task's loader exits with exactly the case's message, naming the file (and line)."""
-        make, message = BAD_INPUTS[case]
-        make(tmp_path)
-        module = importlib.import_module(task)
-        with pytest.raises(SystemExit) as exit_:  # read as main() reads them
-            module.load_digits(tmp_path / "dataset.txt", least_of_each_digit=round(1 / module.VALIDATION_FRACTION))
-            module.load_digits(tmp_path / "test.txt")
-        assert exit_.value.code == f"{tmp_path}/{message}"
-        assert len(exit_.value.code) <= MAX_ERROR_LENGTH and "\n" not in exit_.value.code
+    @pytest.fixture(scope="class")
+    def run(self, task, tmp_path_factory):
+        folder, figures = tmp_path_factory.mktemp(task), tmp_path_factory.mktemp(f"{task}_figures")
+        data_files(folder)
+        result, wall_time = run_task(task, folder, figures=figures, timeout=TEN_MINUTES)
+        return types.SimpleNamespace(returncode=result.returncode, stdout=result.stdout, stderr=result.stderr,
+                                     output=script_output(result.stdout), report=report_numbers(result.stdout),
+                                     wall_time=wall_time, folder=folder, figures=figures)
 
-    @pytest.mark.parametrize("case", WHOLE_RUN_CASES)
-    def test_bad_input_stops_the_whole_script(self, task, case, tmp_path):
-        """The script exits 1 with exactly one line on stderr, the loader's message, and writes nothing."""
-        make, message = BAD_INPUTS[case]
-        make(tmp_path)
-        before = sorted(tmp_path.iterdir())
-        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES)
-        assert result.returncode == 1, result.stderr[-2000:]
-        assert result.stderr == f"{tmp_path}/{message}\n"
-        assert result.stdout == ""
-        assert sorted(tmp_path.iterdir()) == sorted(before + [tmp_path / f"{task}.py"]), "the task wrote files"
-
-    @pytest.mark.parametrize("stand_in", ['__version__ = "2.12.1"', "raise ImportError('no tensorflow')"])
-    def test_an_old_or_missing_tensorflow_stops_the_script_at_once(self, task, stand_in, tmp_path, monkeypatch):
-        """A stand-in TensorFlow 2.12, or one that fails to import, first on the path stops the script before it
-        reads the data: exit 1, one line naming the version needed and the pip command; nothing written."""
-        (tmp_path / "old" / "tensorflow").mkdir(parents=True)
-        (tmp_path / "old" / "tensorflow" / "__init__.py").write_text(stand_in + "\n")
-        monkeypatch.setenv("PYTHONPATH", str(tmp_path / "old"))
-        folder = tmp_path / "run"
-        folder.mkdir()  # no data files: the check comes before the data are read
-        result, _ = run_task(task, folder, timeout=TEN_MINUTES)
-        assert result.returncode == 1, result.stderr[-2000:]
-        assert result.stderr == f'{task}.py needs TensorFlow 2.13 or newer: pip install --upgrade "tensorflow>=2.13"\n'
-        assert result.stdout == "" and sorted(path.name for path in folder.iterdir()) == [f"{task}.py"]
-
-    def test_more_batches_an_epoch_than_a_call_takes_train_to_the_end(self, module, task, tmp_path):
-        """A short whole run on a dataset.txt of ours 8 times over: 37 batches an epoch, more than one Keras call
-        takes (STEPS_PER_CHECK), and a progress table in fractions of an epoch."""
-        shutil.copy(TEST_SET, tmp_path)
-        (tmp_path / "dataset.txt").write_text(DATASET.read_text() * 8)
-        assert 7200 // module.BATCH_SIZE > module.STEPS_PER_CHECK
-        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES, steps=80)
-        assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
-        assert report_numbers(result.stdout).keys() == set(self.REPORT)
-
-    def test_the_smallest_dataset_accepted_trains_to_the_end(self, task, tmp_path):
-        """A dataset.txt of 10 images of each digit, fewer than a batch once the validation images are out."""
-        broken("dataset.txt", lines=lambda lines: lines[::10])(tmp_path)
-        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES)
-        assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
-        assert report_numbers(result.stdout).keys() == set(self.REPORT)
-
-    @pytest.mark.parametrize("case", ACCEPTED_INPUTS)
-    def test_what_the_course_reader_reads_is_read_alike(self, task, case, tmp_path):
-        """The file, changed as the case says, reads as the clean file does: the same images and labels."""
-        ACCEPTED_INPUTS[case](tmp_path)
-        module = importlib.import_module(task)
-        changed = [name for name in ("dataset.txt", "test.txt")
-                   if (tmp_path / name).read_bytes() != (REPO / name).read_bytes()]
-        assert changed, "the case changed no file"
-        for name in changed:
-            for expected, found in zip(module.load_digits(REPO / name), module.load_digits(tmp_path / name)):
-                np.testing.assert_array_equal(found, expected)
-
-    def test_any_row_order_and_count(self, task, tmp_path):
-        """The loader keeps each line's image with its label, whatever the order and number of lines."""
-        module = importlib.import_module(task)
-        lines = DATASET.read_text().splitlines(keepends=True)
-        chosen = np.random.default_rng().permutation(len(lines))[:137]
-        (tmp_path / "shuffled.txt").write_text("".join(lines[row] for row in chosen))
-        pixels, labels = module.load_digits(DATASET)
-        shuffled_pixels, shuffled_labels = module.load_digits(tmp_path / "shuffled.txt")
-        np.testing.assert_array_equal(shuffled_pixels, pixels[chosen])
-        np.testing.assert_array_equal(shuffled_labels, labels[chosen])
-
-    def test_end_to_end_prints_only_what_the_script_writes(self, run):
+    def test_end_to_end_exits_0_with_nothing_on_stderr(self, run):
+        assert run.returncode == 0, run.stderr[-3000:]
         assert run.stderr == "", run.stderr[-3000:]  # no TensorFlow log lines, no library warnings
-        assert "WARNING" not in run.stdout and "Warning" not in run.stdout
 
-    def test_end_to_end_console_is_short_and_ends_with_the_report(self, run):
-        """The progress table, the report once in the figure's words, then where the charts went."""
-        lines = run.stdout.splitlines()
-        assert len(lines) <= MAX_STDOUT_LINES, run.stdout
-        report = lines[-1 - len(self.REPORT):-1]
-        assert [line.split(":")[0] for line in report] == self.REPORT_WORDS, run.stdout
-        assert report_numbers("\n".join(report)).keys() == set(self.REPORT)
-        assert report_numbers(run.stdout).keys() == set(self.REPORT)  # nowhere else
+    def test_end_to_end_console_is_the_table_an_empty_line_and_the_report(self, run):
+        """The header, a row every 100 epochs (the last one at the last epoch trained), one empty line, then
+        exactly the report's lines in the figure's order, and nothing else."""
+        lines = run.output.splitlines()
+        assert lines.count("") == 1, run.output
+        table, report = lines[:lines.index("")], lines[lines.index("") + 1:]
+        assert table[0] == HEADER, run.output
+        assert len(table) > 1 and all(PROGRESS_ROW.fullmatch(row) for row in table[1:]), run.output
+        epochs = [int(row.split("\t")[0]) for row in table[1:]]
+        assert epochs[:-1] == list(range(100, epochs[-1], 100)), run.output
+        assert len(report) == len(self.REPORT_LINES), run.output
+        for line, (pattern, _) in zip(report, self.REPORT_LINES.values()):
+            assert re.fullmatch(pattern, line), run.output
+        assert run.report.keys() == self.result_keys
 
-    def test_end_to_end_trains_600_epochs_at_the_course_size(self, run, module):
-        """The progress table has a row every 60 epochs up to the 600 that TRAINING_STEPS makes at the course's
-        900 training images, or ends at the epoch where early stopping ended training."""
-        epochs = [int(line.split()[0]) for line in run.stdout.splitlines() if re.match(r"\s*\d+\s+\d+\.\d{4}\s", line)]
-        planned = module.TRAINING_STEPS // (900 // module.BATCH_SIZE)
-        assert planned == 600
-        assert epochs[:-1] == list(range(60, epochs[-1], 60)) and epochs[-1] <= planned, run.stdout
-
-    def test_end_to_end_duration_in_minutes_and_seconds(self, run):
-        minutes = re.search(r"^Duration: (\d+\.\d)min \(", run.stdout, re.MULTILINE)
-        assert minutes and abs(float(minutes.group(1)) - run.report["Duration (s)"] / 60) <= 0.051, run.stdout
+    def test_end_to_end_printed_numbers_are_the_results(self, run):
+        """Each report line's number is the one the script computed: percentages at 2 decimals, the duration in
+        minutes at 1."""
+        for word, (pattern, key) in self.REPORT_LINES.items():
+            printed = re.search(pattern, run.output, re.MULTILINE)
+            assert printed, f"no {word} line: {run.output}"
+            if word == "Duration":
+                assert abs(float(printed.group(1)) - run.report[key] / 60) <= 0.051, run.output
+            elif word == "Params":
+                assert int(printed.group(1)) == run.report[key], run.output
+            else:
+                assert printed.group(1) == f"{run.report[key]:.2f}", run.output
 
     def test_end_to_end_accuracy(self, run):
-        # Regression guard, below the lowest of the benchmarked runs (README, Results).
         assert run.report["Test accuracy (%)"] >= self.MIN_TEST_ACCURACY
 
     def test_end_to_end_duration_under_ten_minutes(self, run):
         assert 0 < run.report["Duration (s)"] < TEN_MINUTES
         assert run.wall_time < TEN_MINUTES
 
-    def test_end_to_end_parameters_are_the_models(self, run, model):
-        assert run.report["Parameters"] == model.count_params()
+    def test_end_to_end_trains_at_most_600_epochs_at_the_course_size(self, run):
+        """At most 600 epochs on our 900 training images; fewer only where early stopping ended training, on
+        the table's last row, after epochs that were no better than the one whose weights it kept."""
+        trained, kept = run.report["Epochs trained"], run.report["Epoch kept"]
+        rows = [int(epoch) for epoch in PROGRESS_ROW.findall(run.output)]
+        assert 1 <= kept <= trained <= COURSE_EPOCHS
+        assert rows and rows[-1] == trained, run.output
+        if trained < COURSE_EPOCHS:
+            assert kept < trained
 
-    def test_end_to_end_writes_the_figure_beside_the_script(self, task, run):
-        assert (run.folder / f"{task}.png").read_bytes().startswith(b"\x89PNG")
-        assert f"Charts saved to {run.folder / task}.png" in run.stdout
+    def test_end_to_end_writes_no_files(self, task, run):
+        assert sorted(path.name for path in run.folder.iterdir()) == sorted(["dataset.txt", "test.txt", f"{task}.py"])
+
+    def test_end_to_end_draws_the_courses_three_figures(self, run):
+        assert sorted(path.name for path in run.figures.iterdir()) == sorted(FIGURES + ["thought_vectors.npy"])
+        for name in FIGURES:
+            assert (run.figures / name).read_bytes().startswith(b"\x89PNG"), name
+
+    def test_end_to_end_thought_vectors_are_256_in_the_tanh_range(self, run):
+        vectors = np.load(run.figures / "thought_vectors.npy")
+        assert vectors.shape == (len(load_digits(TEST_SET)[0]), 256)
+        assert np.all(np.abs(vectors) <= 1)
+
+    # Bad input: Python's own error, before training.
+
+    @pytest.mark.parametrize("case", BAD_INPUTS)
+    def test_bad_input_ends_in_pythons_own_error(self, task, case, tmp_path):
+        """`python TASK.py` exits non-zero with a traceback whose last line is the case's error, before a
+        progress row, and writes nothing."""
+        make, error = BAD_INPUTS[case]
+        make(tmp_path)
+        before = sorted(path.name for path in tmp_path.iterdir())
+        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES, script=short_script(task), plain=True)
+        last_line = (result.stderr.splitlines() or [""])[-1]
+        assert result.returncode != 0, result.stdout[-2000:]
+        assert "Traceback (most recent call last):" in result.stderr, result.stderr[-2000:]
+        assert PYTHON_ERROR.match(last_line) and re.match(error, last_line), result.stderr[-2000:]
+        assert not PROGRESS_ROW.search(result.stdout), result.stdout
+        assert sorted(path.name for path in tmp_path.iterdir()) == sorted(before + [f"{task}.py"])
+
+    # What the course's reader reads, ours reads alike.
+
+    @pytest.fixture(scope="class", params=list(ACCEPTED_INPUTS))
+    def accepted_run(self, request, task, tmp_path_factory):
+        """A short run in this process on both data files changed as the case says."""
+        folder = tmp_path_factory.mktemp(f"{task}_accepted")
+        for data_file in DATA_FILES:
+            changed = ACCEPTED_INPUTS[request.param](data_file.read_text())
+            assert changed != data_file.read_text(), "the case changed nothing"
+            (folder / data_file.name).write_bytes(changed.encode())  # as is: no newline translation
+        return run_in_process(task, folder)
+
+    def test_changed_test_txt_reads_as_the_clean_file(self, accepted_run):
+        images, labels = load_digits(TEST_SET)
+        np.testing.assert_array_equal(accepted_run["test_imgs"], images)
+        np.testing.assert_array_equal(accepted_run["test_lbls"], labels)
+
+    def test_changed_dataset_txt_reads_as_the_clean_file(self, accepted_run):
+        """Training and validation images together are the clean dataset's images (in the split's order)."""
+        read = np.concatenate([accepted_run["train_imgs"], accepted_run["val_imgs"]])
+        assert sorted_rows(read) == sorted_rows(load_digits(DATASET)[0])
+
+    # Any row order and count.
+
+    @pytest.mark.parametrize("case", ANY_SIZE)
+    def test_any_row_order_and_count_trains_to_the_end(self, task, case, tmp_path):
+        shutil.copy(TEST_SET, tmp_path)
+        (tmp_path / "dataset.txt").write_text(ANY_SIZE[case](DATASET.read_text()))
+        result, _ = run_task(task, tmp_path, timeout=TEN_MINUTES, script=short_script(task))
+        assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+        report = report_numbers(result.stdout)
+        assert report.keys() == self.result_keys, result.stdout
+        assert report["Epochs trained"] == SHORT_EPOCHS

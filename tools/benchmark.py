@@ -16,6 +16,7 @@ is preceded by a run of that task as it was at git revision REV, so that both se
 tables come in pairs: "TASK at REV", then "TASK".
 """
 import argparse
+import json
 import os
 import pathlib
 import re
@@ -32,42 +33,46 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import SVC
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from task1 import DATASET, TEST_SET, load_digits  # noqa: E402  (the tasks' own loader and files)
+from run_script import RESULT
 
+REPO = pathlib.Path(__file__).resolve().parent.parent
+DATASET, TEST_SET = REPO / "dataset.txt", REPO / "test.txt"
 DATA_FILES = [DATASET, TEST_SET]
-# The report lines that the task scripts print, in their figure's words: "Accuracy: 99.12%",
-# "Duration: 0.3min (17.9 s)", "Params: 402448" and, from task 2, "Classification: 91.50%"; before issue 31,
-# "Test accuracy: 99.12%", "Duration: 0.3 min (17.9 s)", "Parameters: 402448", "Test classification accuracy: ...".
-REPORT_LINE = re.compile(r"^(Accuracy|Classification|Duration|Params|Test accuracy|Test classification accuracy|"
-                         r"Parameters): (?:\d+\.\d ?min \()?(\d+(?:\.\d+)?)(%| s\))?$", re.MULTILINE)
-# Their names in the tables and JSON files: the words of the scripts before issue 31.
-NAMES = {"Accuracy": "Test accuracy", "Classification": "Test classification accuracy", "Params": "Parameters"}
-UNITS = {"%": " (%)", " s)": " (s)", "": ""}
-PROGRESS_ROW = re.compile(r"^\s*(\d+)\s+\d+\.\d+\s+\d+\.\d+", re.MULTILINE)  # epoch, training and validation error
+RUN_SCRIPT = REPO / "tools" / "run_script.py"
+PROGRESS_ROW = re.compile(r"^(\d+)\t\d+\.\d+\t\d+\.\d+$", re.MULTILINE)  # epoch, training and validation error
 BARE_IMPORTS = "import tensorflow, sklearn.manifold, matplotlib.pyplot"
 
 
+def load_digits(path):
+    """(images, labels) of a file in the course's format, read as the course's reader reads it."""
+    lines = [line.strip().split("\t") for line in pathlib.Path(path).read_text().strip().split("\n")]
+    images = np.array([[float(pixel) for pixel in image.replace("-", "")] for _, image in lines], np.float32)
+    return images, np.array([int(label) for label, _ in lines])
+
+
 def report_numbers(stdout):
-    """{'Test accuracy (%)': 99.8, 'Duration (s)': 12.3, 'Parameters': 402448, ...} from a task's stdout."""
-    return {NAMES.get(name, name) + UNITS[unit]: float(number) for name, number, unit in REPORT_LINE.findall(stdout)}
+    """{'Test accuracy (%)': 99.8, 'Duration (s)': 12.3, 'Parameters': 402448, ...}: the RESULT line that
+    tools/run_script.py prints after the script's own output."""
+    lines = [line for line in stdout.splitlines() if line.startswith(RESULT)]
+    return json.loads(lines[-1][len(RESULT):]) if lines else {}
 
 
-def run_task(task, folder, cwd=None, timeout=None, arguments=None, python=sys.executable, steps=None, script=None):
-    """Copy TASK.py (or write `script` as TASK.py) into `folder` (which holds the data files to read, if any) and
-    run it headless with `python` from `cwd` (default: `folder`), or run Python with `arguments` instead. With
-    `steps`, the copy trains for that many steps at the course's size (a short run: its TRAINING_STEPS line
-    changed). Returns the finished process and its wall time in seconds."""
+def script_output(stdout):
+    """What the script itself printed: stdout without run_script's RESULT line."""
+    return "".join(line for line in stdout.splitlines(keepends=True) if not line.startswith(RESULT))
+
+
+def run_task(task, folder, timeout=None, python=sys.executable, script=None, figures=None, plain=False):
+    """Copy TASK.py (or write `script` as TASK.py) into `folder`, which holds the data files to read, and run it
+    there headless, whole, through tools/run_script.py (its figures and test thought vectors saved into `figures`,
+    if given), or with `plain` as `python TASK.py`. Returns the finished process and its wall time in seconds."""
     script = script or (REPO / f"{task}.py").read_text()
-    if steps is not None:
-        script, replaced = re.subn(r"^TRAINING_STEPS = \d+", f"TRAINING_STEPS = {steps}", script, flags=re.MULTILINE)
-        assert replaced == 1, f"{task}.py has no 'TRAINING_STEPS = ' line"
     (pathlib.Path(folder) / f"{task}.py").write_text(script)
+    command = [python, f"{task}.py"] if plain else [python, str(RUN_SCRIPT), f"{task}.py", *(
+        [str(figures)] if figures else [])]
     start = time.perf_counter()
-    command = [python, *(arguments or [str(pathlib.Path(folder) / f"{task}.py")])]
-    result = subprocess.run(command, cwd=cwd or folder, env=dict(os.environ, MPLBACKEND="Agg"),
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=folder, env=dict(os.environ, MPLBACKEND="Agg"), capture_output=True,
+                            text=True, timeout=timeout)
     return result, time.perf_counter() - start
 
 
@@ -105,9 +110,17 @@ def reference_figures():
     return figures
 
 
-def run_once(task, figure_to=None, revision=None):
+# The report lines of the scripts before they were flat (issue 39), which --against REV reads from an old revision's
+# console: "Accuracy: 99.12%", "Duration: 0.3min (17.9 s)", "Params: 402448", "Classification: 91.50%".
+OLD_REPORT_LINE = re.compile(r"^(Accuracy|Classification|Duration|Params): (?:\d+\.\dmin \()?(\d+(?:\.\d+)?)(%| s\))?$",
+                             re.MULTILINE)
+OLD_NAMES = {"Accuracy": "Test accuracy (%)", "Classification": "Test classification accuracy (%)",
+             "Duration": "Duration (s)", "Params": "Parameters"}
+
+
+def run_once(task, figures=None, revision=None):
     """Time the reference epoch and the bare imports, then run TASK.py once (as it was at git `revision`, if
-    given); return its report numbers and timings."""
+    given, plain, its report read from its console); return its report numbers and timings."""
     script = None
     if revision:
         script = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:{task}.py"], capture_output=True,
@@ -116,13 +129,13 @@ def run_once(task, figure_to=None, revision=None):
     with tempfile.TemporaryDirectory() as folder:
         for data_file in DATA_FILES:
             shutil.copy(data_file, folder)
-        result, wall_time = run_task(task, folder, script=script)
+        result, wall_time = run_task(task, folder, script=script, figures=figures, plain=bool(revision))
         if result.returncode != 0:
             sys.exit(f"{task}.py failed:\n{result.stderr[-3000:]}")
-        if figure_to:
-            shutil.copy(pathlib.Path(folder) / f"{task}.png", figure_to)
-    report = report_numbers(result.stdout)
-    report["Epochs trained"] = float(PROGRESS_ROW.findall(result.stdout)[-1])  # the progress table's last row
+    if revision:
+        report = {OLD_NAMES[name]: float(number) for name, number, _ in OLD_REPORT_LINE.findall(result.stdout)}
+    else:
+        report = report_numbers(result.stdout)
     report["Duration (reference epochs)"] = report["Duration (s)"] / epoch
     report["Whole script (s)"] = wall_time
     report["Bare imports (s)"] = imports
