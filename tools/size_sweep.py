@@ -7,16 +7,15 @@ For each size, a dataset.txt of that many rows comes from the MNIST sample of to
 test.txt's images (sized_lines: 1,000 rows are our dataset.txt; past 4,800 the rows repeat, which measures time and
 limits, not accuracy). Each script is copied alone into a folder with it and our test.txt and run headless, R times,
 unseeded, each run in a process of this tool's own so that its peak memory (the maximum resident set of the script's
-process) is its alone. A run records its report lines, the steps and epochs its main() plans, the epoch
-its training stopped at (the last row of its progress table) and that peak memory. Beside them, the references
-fitted on the same file and scored on test.txt: PCA-256 reconstruction and an RBF SVM on the raw pixels (the SVM not
-past 4,800 rows, where the rows repeat).
+process) is its alone. A run records the numbers of its RESULT line (tools/run_script.py): its report numbers, the
+epochs it trained (its max_epochs, or fewer where early stopping ended training) and the epoch whose weights it kept;
+then its whole wall time and that peak memory. Beside them, the references fitted on the same file and scored on
+test.txt: PCA-256 reconstruction and an RBF SVM on the raw pixels (the SVM not past 4,800 rows, where the rows
+repeat).
 """
 import argparse
 import datetime
-import importlib
 import json
-import math
 import pathlib
 import resource
 import subprocess
@@ -26,8 +25,7 @@ import tempfile
 import numpy as np
 from sklearn.svm import SVC
 
-from benchmark import PROGRESS_ROW, REPO, TEST_SET, load_digits, pca_accuracy, report_numbers, run_task, summary
-from fold_experiments import planned_checks
+from benchmark import REPO, TEST_SET, load_digits, pca_accuracy, report_numbers, run_task, summary
 from make_dataset import sized_lines
 
 OUTPUT = REPO / "report" / "size_sweep.json"
@@ -42,21 +40,14 @@ def write_dataset(folder, rows):
 
 def one_run(task, rows):
     """Run TASK.py once beside a dataset.txt of `rows` rows and our test.txt; its figures (see the docstring)."""
-    module = importlib.import_module(task)
-    validation_images = math.ceil(module.VALIDATION_FRACTION * rows)  # as train_test_split carves them
-    training_images = rows - validation_images
-    checks = planned_checks(module, training_images)
     with tempfile.TemporaryDirectory() as folder:
         write_dataset(folder, rows)
         (pathlib.Path(folder) / "test.txt").write_text(TEST_SET.read_text())
         result, wall_time = run_task(task, folder)
-    if result.returncode != 0:
+    numbers = report_numbers(result.stdout)
+    if result.returncode != 0 or not numbers:
         sys.exit(f"{task}.py on {rows} rows failed:\n{result.stderr[-3000:]}")
-    return {**report_numbers(result.stdout), "Whole script (s)": wall_time,
-            "planned steps": checks * module.STEPS_PER_CHECK,
-            "planned epochs": checks * module.STEPS_PER_CHECK / (training_images // min(module.BATCH_SIZE,
-                                                                                        training_images)),
-            "stopped at epoch": float(PROGRESS_ROW.findall(result.stdout)[-1]),
+    return {**numbers, "Whole script (s)": wall_time,
             "peak memory (MB)": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}  # Linux: kB
 
 
