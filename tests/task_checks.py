@@ -201,7 +201,7 @@ class TaskChecks:
 
     @property
     def result_keys(self):
-        return {key for _, key in self.REPORT_LINES.values()} | {"Epochs trained", "Epoch kept"}
+        return {key for _, key in self.REPORT_LINES.values()} | {"Max epochs", "Epochs trained", "Epoch kept"}
 
     @pytest.fixture(scope="class")
     def task(self):
