@@ -111,7 +111,7 @@ def end_of_epoch(epoch, logs):
 print("epoch", "train error", "validation error", sep="\t")
 early_stopping = keras.callbacks.EarlyStopping(  # a guard; keeps the best epoch's weights
     patience=patience, start_from_epoch=max_epochs // 2, restore_best_weights=True)
-#Optimisation per epoch here: fit runs every epoch
+#Optimisation per epoch here: fit runs all epochs
 model.fit(train_data, epochs=max_epochs, steps_per_epoch=steps_per_epoch, validation_data=val_data,
           callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=end_of_epoch)],
           verbose=0)

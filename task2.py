@@ -48,7 +48,7 @@ centred = keras.layers.Normalization(  # less the mean image: tanh starts unsatu
 thought_vectors = keras.layers.Dense(thought_vector_size, "tanh")(centred)
 dropped_out = keras.layers.Dropout(dropout_rate)(thought_vectors)
 out_images = keras.layers.Dense(gen_output_size, "sigmoid", name="reconstruction")(dropped_out)
-# A softmax straight on the thought vector: it must itself separate the digits.
+# A softmax on the (dropped-out) thought vector: it must separate the digits.
 out_digits = keras.layers.Dense(10, "softmax", name="digit")(dropped_out)
 model = keras.Model(images, {"reconstruction": out_images, "digit": out_digits})
 encoder = keras.Model(images, thought_vectors)
@@ -120,7 +120,7 @@ print("epoch", "train error", "validation error", sep="\t")
 early_stopping = keras.callbacks.EarlyStopping(  # a guard; keeps the best epoch's weights
     "val_reconstruction_binary_crossentropy", mode="min", patience=patience,
     start_from_epoch=max_epochs // 2, restore_best_weights=True)
-#Optimisation per epoch here: fit runs every epoch
+#Optimisation per epoch here: fit runs all epochs
 model.fit(train_data, epochs=max_epochs, steps_per_epoch=steps_per_epoch, validation_data=val_data,
           callbacks=[early_stopping, keras.callbacks.LambdaCallback(on_epoch_end=end_of_epoch)],
           verbose=0)
