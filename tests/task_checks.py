@@ -7,14 +7,10 @@ process with runpy (short runs, to look at the globals they leave: the model, th
 tools/run_script.py (whole runs, its RESULT line giving the numbers), and plain as `python TASK.py`."""
 import collections
 import math
-import os
 import re
-import runpy
 import shutil
 import types
-import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from tensorflow import keras
@@ -30,6 +26,7 @@ from benchmark import (
     run_task,
     script_output,
 )
+from run_script import run_here
 
 TEN_MINUTES = 600
 COURSE_EPOCHS = 600  # the most a script trains at the course's size, 900 training images
@@ -63,17 +60,7 @@ def run_in_process(task, folder):
     """A short run of TASK.py in this process, from `folder` (which holds the data files): the globals it leaves.
     The working folder, the environment and the warning filters the script changes are put back afterwards."""
     (folder / f"{task}.py").write_text(short_script(task))
-    working_folder, environment = os.getcwd(), dict(os.environ)
-    plt.close("all")
-    try:
-        os.chdir(folder)
-        with warnings.catch_warnings():
-            return runpy.run_path(str(folder / f"{task}.py"), run_name="__main__")
-    finally:
-        os.chdir(working_folder)
-        os.environ.clear()
-        os.environ.update(environment)
-        plt.close("all")
+    return run_here(folder / f"{task}.py", folder)
 
 
 def output_layer(model):

@@ -31,11 +31,9 @@ import os
 import pathlib
 import platform
 import re
-import runpy
 import shutil
 import sys
 import tempfile
-import warnings
 from importlib.metadata import version
 
 import matplotlib
@@ -58,6 +56,7 @@ from benchmark import (  # noqa: E402
     run_once,
     summary,
 )
+from run_script import run_here  # noqa: E402
 from thought_vectors import NEIGHBOURS, nearest_digits, separation  # noqa: E402
 
 DOCS = REPO / "docs"
@@ -148,19 +147,11 @@ def in_process_run(task):
     dataset.txt and test.txt: the globals it leaves (model, encoder, train_imgs, val_imgs, test_imgs, test_lbls, ...).
     Its console output is dropped, its figures closed; the working folder, the environment and the warning filters
     it changes are put back."""
-    working_folder, environment = os.getcwd(), dict(os.environ)
     with tempfile.TemporaryDirectory() as folder:
         for data_file in DATA_FILES:
             shutil.copy(data_file, folder)
-        try:
-            os.chdir(folder)
-            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-                return runpy.run_path(str(REPO / f"{task}.py"), run_name="__main__")
-        finally:
-            os.chdir(working_folder)
-            os.environ.clear()
-            os.environ.update(environment)
-            plt.close("all")
+        with contextlib.redirect_stdout(io.StringIO()):
+            return run_here(REPO / f"{task}.py", folder)
 
 
 def course_size_values(found):

@@ -10,14 +10,32 @@ kept. With FOLDER, each of its figures is saved there as "<window title>.png", a
 thought_vectors.npy (for tools/fold_experiments.py and tools/make_report.py).
 """
 import json
+import os
 import pathlib
 import runpy
 import sys
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 RESULT = "RESULT "
+
+
+def run_here(script, folder):
+    """Run `script` unchanged, as __main__, in this process from `folder` (which holds the data files); its globals.
+    The working folder, the environment and the warning filters it changes are put back and its figures closed."""
+    working_folder, environment = os.getcwd(), dict(os.environ)
+    plt.close("all")
+    try:
+        os.chdir(folder)
+        with warnings.catch_warnings():
+            return runpy.run_path(str(script), run_name="__main__")
+    finally:
+        os.chdir(working_folder)
+        os.environ.clear()
+        os.environ.update(environment)
+        plt.close("all")
 
 
 def main():
