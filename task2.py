@@ -39,7 +39,7 @@ dropout_rate = 0.1  # on the thought vector
 max_shift = 2  # pixels each way a training image is moved
 max_turn = 0.03  # of a full turn each way (11 degrees) it is rotated
 learning_rate = 0.014  # Adam's peak; 5 epochs' warm-up, then a cosine down to 0
-classification_weight = 0.03  # of the digit error: small, so pixels stay accurate
+classification_weight = 0.02  # of the digit error: small, so pixels stay accurate
 
 #Define model here
 images = keras.Input(shape=(input_size,))

@@ -132,6 +132,8 @@ def run_once(task, figures=None, revision=None):
         result, wall_time = run_task(task, folder, script=script, figures=figures, plain=bool(revision))
         if result.returncode != 0:
             sys.exit(f"{task}.py failed:\n{result.stderr[-3000:]}")
+        if figures:  # beside the windows, what the run printed
+            (pathlib.Path(figures) / "console.txt").write_text(script_output(result.stdout))
     if revision:
         report = {OLD_NAMES[name]: float(number) for name, number, _ in OLD_REPORT_LINE.findall(result.stdout)}
     else:

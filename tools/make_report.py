@@ -1,4 +1,4 @@
-"""Build assignment2.pdf, its data and charts, and the README's Results block from real runs.
+"""Build assignment2.pdf, its data and charts, and the README's console example and Results block from real runs.
 
 Usage: python tools/make_report.py [--runs N]   run everything, then build (about N + 4 minutes a task)
        python tools/make_report.py --from-json  rebuild the PDF and the README's Results block from the
@@ -14,9 +14,10 @@ and, from the first of those runs, task 1's worst-reconstructed test digits and 
 image gave, and task 2's confusion matrix. It charts task 2's fold experiments (report/fold_experiments.json,
 docs/trade_off.png) and the size sweep (report/size_sweep.json, docs/scaling.png). The hyperparameters in
 results.json ("settings") are the lines of the scripts' two hyperparameter sections, read from their text.
-The numbers go to report/results.json, beside the held-out-fold experiments of tools/fold_experiments.py
-(report/fold_experiments.json), the step timings of tools/step_times.py (report/step_times.json, if there) and
-the size sweep of tools/size_sweep.py, which those tools write and this one copies in; report/assignment2.typ
+The numbers go to report/results.json (with the first runs' consoles, for the README's example, and each chart's
+size and smallest text, for the test that it stays legible as placed), beside the held-out-fold experiments of
+tools/fold_experiments.py (report/fold_experiments.json) and the size sweep of tools/size_sweep.py, which those
+tools write and this one copies in; report/assignment2.typ
 reads them all from there (and the record of the earlier rounds, report/exploration_record.json) and the typst
 package compiles it. No number in the PDF is typed by hand.
 """
@@ -56,19 +57,20 @@ from benchmark import (  # noqa: E402
     run_once,
     summary,
 )
-from run_script import run_here  # noqa: E402
+from run_script import run_here, text_sizes  # noqa: E402
 from thought_vectors import NEIGHBOURS, nearest_digits, separation  # noqa: E402
 
 DOCS = REPO / "docs"
 REPORT = REPO / "report"
 RESULTS = REPORT / "results.json"
 FOLD_EXPERIMENTS = REPORT / "fold_experiments.json"
-STEP_TIMES = REPORT / "step_times.json"
 SIZE_SWEEP = REPORT / "size_sweep.json"
 SOURCE = REPORT / "assignment2.typ"
 PDF = REPO / "assignment2.pdf"
 README = REPO / "README.md"
 RESULTS_BLOCK = re.compile(r"(<!-- results -->\n).*?(<!-- /results -->)", re.DOTALL)
+CONSOLE_BLOCK = re.compile(r"(<!-- console -->\n).*?(<!-- /console -->)", re.DOTALL)
+CHART_DPI = 200
 TASKS = ("task1", "task2")
 WINDOWS = ("Training progress", "Generated images", "Thought vectors")  # the scripts' figures, by window title
 WORST_DIGITS = 10
@@ -86,6 +88,14 @@ ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.m
 def window_png(task, window):
     """docs/task1-training-progress.png and the like: where a window of a task's first benchmark run is kept."""
     return DOCS / f"{task}-{window.lower().replace(' ', '-')}.png"
+
+
+def save_chart(figure, path, charts):
+    """Save one of the report's own charts into docs/ at CHART_DPI, recording its size and smallest text in
+    `charts` (as run_script records the windows') for the check that its text stays legible as placed."""
+    figure.savefig(path, dpi=CHART_DPI)
+    charts[path.relative_to(REPO).as_posix()] = text_sizes(figure, path, CHART_DPI)
+    plt.close(figure)
 
 
 def number(expression, known):
@@ -164,7 +174,7 @@ def course_size_values(found):
             "early stopping from epoch": int(found["early_stopping"].start_from_epoch)}
 
 
-def decoded_chart(found, pixels, labels):
+def decoded_chart(found, pixels, labels, charts):
     """What task 1's decoder makes of thought vectors that no image gave (docs/decoded.png): each digit's mean
     thought vector over the images of dataset.txt, then evenly spaced points on the straight line from the thought
     vector of its first 3 to that of its first 8."""
@@ -179,11 +189,10 @@ def decoded_chart(found, pixels, labels):
         axis.imshow(np.hstack(images.reshape(-1, SIDE, SIDE)), cmap="gray_r", vmin=0, vmax=1)
         axis.set_title(title, fontsize=8)
         axis.axis("off")
-    figure.savefig(DOCS / "decoded.png", dpi=200)
-    plt.close(figure)
+    save_chart(figure, DOCS / "decoded.png", charts)
 
 
-def worst_reconstructions(found):
+def worst_reconstructions(found, charts):
     """The WORST_DIGITS test digits task 1 reconstructs worst, over its output (docs/worst_reconstructions.png);
     their numbers."""
     test_imgs = found["test_imgs"]
@@ -198,8 +207,7 @@ def worst_reconstructions(found):
         axes[0, column].set_title(f"{wrong_pixels[row]} px", fontsize=8)
     axes[0, 0].set_ylabel("test digit", fontsize=8)
     axes[1, 0].set_ylabel("output", fontsize=8)
-    figure.savefig(DOCS / "worst_reconstructions.png", dpi=200)
-    plt.close(figure)
+    save_chart(figure, DOCS / "worst_reconstructions.png", charts)
     return {"Test accuracy (%)": 100 * float(found["accuracy"]),
             "worst": [{"test row": int(row), "digit": int(found["test_lbls"][row]),
                        "wrong pixels": int(wrong_pixels[row])} for row in worst],
@@ -231,7 +239,7 @@ def measured(runs_numbers):
             for key in runs_numbers[0]}
 
 
-def analysis(runs):
+def analysis(runs, charts):
     """`runs` in-process runs of each task: what the test thought vectors hold in each (raw test pixels beside them;
     T-SNE is random, so the pixels too are measured `runs` times) and the nearest-digit tables summed over the runs;
     from each task's first run, the closer look (task 1's worst digits and decoder, task 2's confusion matrix) and
@@ -256,8 +264,8 @@ def analysis(runs):
             if run == 0:
                 course_size = course_size or course_size_values(found)
                 if task == "task1":
-                    decoded_chart(found, pixels, labels)
-                    closer_look[task] = rounded_numbers(worst_reconstructions(found))
+                    decoded_chart(found, pixels, labels, charts)
+                    closer_look[task] = rounded_numbers(worst_reconstructions(found, charts))
                 else:
                     closer_look[task] = rounded_numbers(confusion_matrix(found))
             found["keras"].backend.clear_session()
@@ -275,7 +283,7 @@ def is_script_setting(experiment, settings):
         changes["classification_weight"], {}) == settings["classification_weight"])
 
 
-def trade_off_chart(folds, settings):
+def trade_off_chart(folds, settings, charts):
     """Task 2's fold experiments (report/fold_experiments.json) as points of held-out pixel accuracy against how well
     the held-out thought vectors cluster the digits (5-NN in their T-SNE plane), beside task 1's thought vectors; the
     script's setting in red."""
@@ -296,11 +304,10 @@ def trade_off_chart(folds, settings):
     axis.tick_params(labelsize=8)
     axis.margins(x=0.15, y=0.15)
     axis.legend(fontsize=8, loc="lower left")
-    figure.savefig(DOCS / "trade_off.png", dpi=200)
-    plt.close(figure)
+    save_chart(figure, DOCS / "trade_off.png", charts)
 
 
-def scaling_chart(sweep):
+def scaling_chart(sweep, charts):
     """Test pixel accuracy and duration against the rows of dataset.txt (report/size_sweep.json): both tasks'
     median runs, and PCA-256 fitted on the same file."""
     rows = [size["rows"] for size in sweep["sizes"]]
@@ -321,36 +328,40 @@ def scaling_chart(sweep):
         axis.set_xlabel("rows of dataset.txt", fontsize=8)
         axis.tick_params(labelsize=8)
     figure.legend(*pixels.get_legend_handles_labels(), loc="outside upper center", ncols=3, fontsize=8)
-    figure.savefig(DOCS / "scaling.png", dpi=200)
-    plt.close(figure)
+    save_chart(figure, DOCS / "scaling.png", charts)
 
 
-def benchmark(task, runs):
-    """`runs` benchmark runs of the task; the first run's three windows kept in docs/."""
+def benchmark(task, runs, charts):
+    """`runs` benchmark runs of the task; the first run's three windows kept in docs/ (their sizes in `charts`) and
+    its console output returned with the numbers."""
     with tempfile.TemporaryDirectory() as folder:
+        folder = pathlib.Path(folder)
         reports = [run_once(task, figures=folder)]
+        sizes = json.loads((folder / "figures.json").read_text())
         for window in WINDOWS:
-            shutil.copy(pathlib.Path(folder) / f"{window}.png", window_png(task, window))
+            shutil.copy(folder / f"{window}.png", window_png(task, window))
+            charts[window_png(task, window).relative_to(REPO).as_posix()] = sizes[f"{window}.png"]
+        console = (folder / "console.txt").read_text()
     reports += [run_once(task) for _ in range(runs - 1)]
     reports = [rounded(report) for report in reports]
     return {"runs": reports, "summary": {key: rounded_summary(key, [report[key] for report in reports])
-                                         for key in reports[0]}}
+                                         for key in reports[0]}, "console": console}
 
 
 def run_everything(runs):
     DOCS.mkdir(exist_ok=True)
     for old in ("task1.png", "task2.png"):  # the single combined figure of the scripts before they were flat
         (DOCS / old).unlink(missing_ok=True)
-    settings = {task: script_settings(task) for task in TASKS}
+    settings, charts = {task: script_settings(task) for task in TASKS}, {}
     folds = json.loads(FOLD_EXPERIMENTS.read_text())
-    trade_off_chart(folds, settings["task2"])
+    trade_off_chart(folds, settings["task2"], charts)
     size_sweep = json.loads(SIZE_SWEEP.read_text())
-    scaling_chart(size_sweep)
-    tasks = {task: benchmark(task, runs) for task in TASKS}
+    scaling_chart(size_sweep, charts)
+    tasks = {task: benchmark(task, runs, charts) for task in TASKS}
     references = {name: round(value, 2) for name, value in reference_figures().items()}
     data = {path.name: {"images": len(labels), "of each digit": np.bincount(labels).tolist()}
             for path in (DATASET, TEST_SET) for _, labels in [load_digits(path)]}
-    closer_look, thought_vectors, course_size = analysis(ANALYSIS_RUNS)  # the first import of TensorFlow here
+    closer_look, thought_vectors, course_size = analysis(ANALYSIS_RUNS, charts)  # the first import of TensorFlow here
     import reference_epoch  # (for its constants)
     settings["course's size"] = course_size
     settings["reference epoch"] = {name: getattr(reference_epoch, name)
@@ -358,34 +369,58 @@ def run_everything(runs):
     results = {"date": datetime.date.today().isoformat(), "command": f"python tools/make_report.py --runs {runs}",
                "runs": runs, "machine": machine(), "settings": settings, "data": data, "references": references,
                "tasks": tasks, "analysis": closer_look,
-               "thought vectors": thought_vectors, "fold experiments": folds, "size sweep": size_sweep}
-    if STEP_TIMES.exists():  # an old record, kept while report/step_times.json is there
-        results["step times"] = json.loads(STEP_TIMES.read_text())
+               "thought vectors": thought_vectors, "fold experiments": folds, "size sweep": size_sweep,
+               "charts": charts}
     return results
 
 
+# The README's run numbers: what the scripts print, and how long they train (the PDF's appendix has the timings).
+README_KEYS = ("Test accuracy (%)", "Test classification accuracy (%)", "Duration (s)", "Parameters", "Epochs trained",
+               "Epoch kept")
+README_REFERENCES = ("PCA-256", "RBF SVM")  # the best reference of each task; the PDF has them all
+
+
 def readme_results(results):
-    """The README's Results block: the benchmark tables and the charts, from results.json."""
-    packages = ", ".join(f"{name} {number}" for name, number in results["machine"]["packages"].items())
-    tables = markdown_tables(results["references"], {task: data["runs"] for task, data in results["tasks"].items()})
+    """The README's Results block: the references and the scripts' numbers, then the windows, from results.json."""
+    packages = ", ".join(f"{name} {number}" for name, number in results["machine"]["packages"].items()
+                         if name != "typst")
+    runs = {task: [{key: run[key] for key in README_KEYS if key in run} for run in data["runs"]]
+            for task, data in results["tasks"].items()}
+    references = {name: value for name, value in results["references"].items() if name.startswith(README_REFERENCES)}
     charts = "\n\n".join(f"![task {task[-1]}: {window}]({window_png(task, window).relative_to(REPO).as_posix()})"
                          for task in TASKS for window in WINDOWS)
     return (f"`{results['command']}` on {results['date']}: {results['runs']} unseeded runs of each script on "
-            f"{results['machine']['cores']} cores of an {results['machine']['cpu']} CPU; Python "
-            f"{results['machine']['python']} on {results['machine']['system']}; {packages}. Durations also in "
-            f"reference epochs (see `tools/benchmark.py`).\n\n{tables}\n\n{charts}\n")
+            f"{results['machine']['cores']} cores of an {results['machine']['cpu']} CPU, Python "
+            f"{results['machine']['python']}, {packages}.\n\n{markdown_tables(references, runs)}\n\n"
+            f"{charts}\n")
+
+
+def readme_console(results):
+    """The README's console example: what the first benchmark run of task2.py printed."""
+    packages = results["machine"]["packages"]
+    return (f"The first run of `task2.py` in Results (Python {results['machine']['python']}, TensorFlow "
+            f"{packages['tensorflow']}, {results['machine']['cores']} cores):\n\n```\n"
+            f"{results['tasks']['task2']['console'].strip()}\n```\n")
+
+
+def filled(text, results):
+    """The README's text with its console and results blocks written from results.json."""
+    for block, content in ((CONSOLE_BLOCK, readme_console(results)), (RESULTS_BLOCK, readme_results(results))):
+        text = block.sub(lambda match: match.group(1) + content + match.group(2), text)
+    return text
 
 
 def build(results, pdf=PDF, readme=README):
     """Compile the PDF from the report's JSON files and write the README's Results block."""
     text = readme.read_text()
-    if not RESULTS_BLOCK.search(text):
-        sys.exit(f"{readme}: no '<!-- results -->' ... '<!-- /results -->' block to fill")
+    for block in ("results", "console"):
+        if f"<!-- {block} -->" not in text or f"<!-- /{block} -->" not in text:
+            sys.exit(f"{readme}: no '<!-- {block} -->' ... '<!-- /{block} -->' block to fill")
     partial = pdf.with_suffix(".pdf.partial")  # replaces the PDF only once it is complete
     typst.compile(str(SOURCE), output=str(partial), root=str(REPO),
                   timestamp=int(datetime.datetime.fromisoformat(results["date"]).timestamp()))
     partial.replace(pdf)
-    readme.write_text(RESULTS_BLOCK.sub(lambda match: match.group(1) + readme_results(results) + match.group(2), text))
+    readme.write_text(filled(text, results))
     print(f"wrote {pdf} and the results in {readme}")
 
 
