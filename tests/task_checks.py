@@ -6,6 +6,7 @@ train, print a progress table and the report, and draw three figures. The tests 
 process with runpy (short runs, to look at the globals they leave: the model, the data read), through
 tools/run_script.py (whole runs, its RESULT line giving the numbers), and plain as `python TASK.py`."""
 import collections
+import json
 import math
 import re
 import shutil
@@ -293,9 +294,14 @@ class TaskChecks:
         assert sorted(path.name for path in run.folder.iterdir()) == sorted(["dataset.txt", "test.txt", f"{task}.py"])
 
     def test_end_to_end_draws_the_courses_three_figures(self, run):
-        assert sorted(path.name for path in run.figures.iterdir()) == sorted(FIGURES + ["thought_vectors.npy"])
+        # beside the windows, what tools/run_script.py saves: the test thought vectors, each window's text sizes
+        assert sorted(path.name for path in run.figures.iterdir()) == sorted(
+            FIGURES + ["thought_vectors.npy", "figures.json"])
+        sizes = json.loads((run.figures / "figures.json").read_text())
+        assert sorted(sizes) == sorted(FIGURES)
         for name in FIGURES:
             assert (run.figures / name).read_bytes().startswith(b"\x89PNG"), name
+            assert sizes[name]["smallest text (pt)"] > 0
 
     def test_end_to_end_thought_vectors_are_256_in_the_tanh_range(self, run):
         vectors = np.load(run.figures / "thought_vectors.npy")
