@@ -20,6 +20,7 @@ from make_report import (
     readme_results,
     window_png,
 )
+from run_script import png_width
 
 # The numbers each figure's caption quotes from the run that drew it.
 FIRST_RUN_KEYS = ["Test accuracy (%)", "Test classification accuracy (%)", "Duration (s)", "Parameters",
@@ -95,8 +96,7 @@ def test_every_chart_s_smallest_text_is_at_least_7_pt_as_placed(results):
     the scripts draw them, the report's own charts): that text, scaled as the image is placed, is 7 pt or more."""
     charts = results["charts"]
     for path, chart in charts.items():
-        png = (REPO / path).read_bytes()
-        assert int.from_bytes(png[16:20], "big") == chart["width (px)"], path  # the PNG is the chart recorded
+        assert png_width(REPO / path) == chart["width (px)"], path  # the PNG is the chart recorded
     placed = [image for page in pypdf.PdfReader(PDF).pages for image in placed_images(page)]
     assert len(placed) >= 2 * len(WINDOWS) + 4
     for pixels, points in placed:
@@ -115,9 +115,8 @@ def test_pdf_names_no_tool_issue_or_commit(text):
 
 
 def test_pdf_has_its_sections_in_order(text):
-    sections = SECTIONS
-    positions = [text.find(section) for section in sections]
-    assert -1 not in positions, [section for section, position in zip(sections, positions) if position == -1]
+    positions = [text.find(section) for section in SECTIONS]
+    assert -1 not in positions, [section for section, position in zip(SECTIONS, positions) if position == -1]
     assert positions == sorted(positions)
 
 

@@ -411,11 +411,11 @@ def filled(text, results):
 
 
 def build(results, pdf=PDF, readme=README):
-    """Compile the PDF from the report's JSON files and write the README's Results block."""
+    """Compile the PDF from the report's JSON files and write the README's console and Results blocks."""
     text = readme.read_text()
-    for block in ("results", "console"):
-        if f"<!-- {block} -->" not in text or f"<!-- /{block} -->" not in text:
-            sys.exit(f"{readme}: no '<!-- {block} -->' ... '<!-- /{block} -->' block to fill")
+    for block in (CONSOLE_BLOCK, RESULTS_BLOCK):  # the blocks filled() writes, found as it finds them
+        if not block.search(text):
+            sys.exit(f"{readme}: no block to fill matching {block.pattern}")
     partial = pdf.with_suffix(".pdf.partial")  # replaces the PDF only once it is complete
     typst.compile(str(SOURCE), output=str(partial), root=str(REPO),
                   timestamp=int(datetime.datetime.fromisoformat(results["date"]).timestamp()))

@@ -24,11 +24,16 @@ from matplotlib.text import Text
 RESULT = "RESULT "
 
 
+def png_width(png):
+    """A PNG file's width in pixels, from its header."""
+    return int.from_bytes(png.read_bytes()[16:20], "big")
+
+
 def text_sizes(figure, png, dpi):
-    """What a figure saved as `png` at `dpi` is, for checking its text as placed: the PNG's width in pixels (read
-    from its header), the dpi and the size in points of the figure's smallest visible text."""
+    """What a figure saved as `png` at `dpi` is, for checking its text as placed: the PNG's width in pixels, the dpi
+    and the size in points of the figure's smallest visible text."""
     sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
-    return {"width (px)": int.from_bytes(png.read_bytes()[16:20], "big"), "dpi": dpi, "smallest text (pt)": min(sizes)}
+    return {"width (px)": png_width(png), "dpi": dpi, "smallest text (pt)": min(sizes)}
 
 
 def run_here(script, folder):
